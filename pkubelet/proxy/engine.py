@@ -1,0 +1,240 @@
+"""The userspace service proxy: listeners per service address, level-triggered sync.
+
+One event-loop thread owns all listening sockets (and, with the default
+"epoll" data path, every proxied connection too).  sync() may be called from
+any thread; it hands the wanted rule set to the loop and waits for the result,
+so listener state is only ever touched by one thread and no locks are needed
+around it.  Established connections belong to the data path, not to the
+listener, which is why changing or removing a rule never drops them.
+"""
+from __future__ import annotations
+
+import errno
+import logging
+import resource
+import socket
+import threading
+from concurrent.futures import Future
+from typing import Callable
+
+from .balancer import Balancer
+from .dial import family_of, reset_close, tune
+from .loop import IN, Loop
+from .relay_epoll import EpollRelay
+from .relay_threads import ThreadRelay
+from .rules import ServiceRule
+
+log = logging.getLogger("pkubelet.proxy")
+
+# Data paths by name; "epoll" won the benchmark (tests/bench/bench_proxy.py).
+DATAPATHS: dict[str, Callable[[Loop, int], object]] = {
+    "epoll": lambda loop, bufsize: EpollRelay(loop, bufsize),
+    "threads": lambda loop, bufsize: ThreadRelay("recv", bufsize),
+    "splice": lambda loop, bufsize: ThreadRelay("splice", bufsize),
+}
+DEFAULT_DATAPATH = "epoll"
+ACCEPTS_PER_EVENT = 64
+EMFILE_PAUSE = 0.1  # seconds a listener rests when the process is out of fds
+
+
+def raise_nofile_limit() -> int:
+    """Soft RLIMIT_NOFILE -> hard: each proxied connection costs two fds."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard == resource.RLIM_INFINITY or soft < hard:
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+            return hard
+        except (ValueError, OSError):
+            pass
+    return soft
+
+
+class ListenError(OSError):
+    """A listener could not be opened; str() is Go's wording, which kubectl users know:
+    "listen tcp4 127.0.0.1:8080: bind: address already in use"."""
+
+    def __init__(self, ip: str, port: int, step: str, cause: OSError) -> None:
+        super().__init__(cause.errno, cause.strerror)
+        family = "tcp6" if ":" in ip else "tcp4"
+        host = f"[{ip}]" if ":" in ip else ip
+        reason = (cause.strerror or str(cause))
+        self.text = f"listen {family} {host}:{port}: {step}: {reason[:1].lower()}{reason[1:]}"
+
+    def __str__(self) -> str:
+        return self.text
+
+
+def open_listener(ip: str, port: int, backlog: int = 1024) -> socket.socket:
+    """Bound, listening, non-blocking socket; SO_REUSEADDR so a restart can rebind at once.
+
+    Raises ListenError naming the failing step (socket, bind or listen)."""
+    step = "socket"
+    sock = None
+    try:
+        sock = socket.socket(family_of(ip), socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        step = "bind"
+        sock.bind((ip, port))
+        step = "listen"
+        sock.listen(backlog)
+        sock.setblocking(False)
+    except OSError as exc:
+        if sock is not None:
+            sock.close()
+        raise ListenError(ip, port, step, exc) from exc
+    return sock
+
+
+class _Listener:
+    __slots__ = ("rule", "sock", "balancer", "paused")
+
+    def __init__(self, rule: ServiceRule, sock: socket.socket) -> None:
+        self.rule, self.sock = rule, sock
+        self.balancer = Balancer(rule.endpoints, rule.affinity_timeout)
+        self.paused = False
+
+
+class Proxy:
+    """kube-proxy (userspace mode) as a library.  See the module docstring."""
+
+    def __init__(self, datapath: str = DEFAULT_DATAPATH, bufsize: int = 256 * 1024) -> None:
+        if datapath not in DATAPATHS:
+            raise ValueError(f"unknown datapath {datapath!r}; choose from {sorted(DATAPATHS)}")
+        self.datapath = datapath
+        self._bufsize = bufsize
+        self._loop: Loop | None = None
+        self._relay = None
+        self._listeners: dict[tuple[str, int], _Listener] = {}
+        self._lock = threading.Lock()  # serialises start/stop/sync callers
+
+    # -- lifecycle ---------------------------------------------------------
+    def start(self) -> None:
+        with self._lock:
+            if self._loop is not None:
+                return
+            raise_nofile_limit()
+            self._loop = Loop()
+            self._relay = DATAPATHS[self.datapath](self._loop, self._bufsize)
+            self._loop.start()
+
+    def stop(self) -> None:
+        """Close every listener and every proxied connection."""
+        with self._lock:
+            if self._loop is None:
+                return
+            self._on_loop(self._shutdown)
+            self._loop.stop()
+            self._loop = None
+            self._relay = None
+
+    def __enter__(self) -> "Proxy":
+        self.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    # -- state -------------------------------------------------------------
+    def sync(self, rules: list[ServiceRule]) -> dict[str, str]:
+        """Make the listeners match `rules`.  Returns {rule key: error} for rules not served.
+
+        Level-triggered: pass the complete wanted set every time.  Existing
+        listeners keep their socket and established connections; only their
+        endpoint list and affinity settings change.
+        """
+        self.start()
+        with self._lock:
+            return self._on_loop(self._apply, list(rules))
+
+    def listening(self) -> set[tuple[str, int]]:
+        with self._lock:
+            if self._loop is None:
+                return set()
+            return self._on_loop(lambda: set(self._listeners))
+
+    def connections(self) -> int:
+        """Proxied connection pairs currently open (for tests and status)."""
+        relay = self._relay
+        return relay.count() if relay is not None else 0
+
+    # -- loop-thread internals ----------------------------------------------
+    def _on_loop(self, fn: Callable, *args):
+        """Run fn on the loop thread and return its result (directly if already there)."""
+        if self._loop.in_loop():
+            return fn(*args)
+        done: Future = Future()
+
+        def run() -> None:
+            try:
+                done.set_result(fn(*args))
+            except BaseException as exc:  # re-raised in the caller's thread
+                done.set_exception(exc)
+
+        self._loop.call_soon(run)
+        return done.result()
+
+    def _apply(self, rules: list[ServiceRule]) -> dict[str, str]:
+        errors: dict[str, str] = {}
+        wanted: dict[tuple[str, int], ServiceRule] = {}
+        for rule in rules:
+            if rule.address in wanted:
+                errors[rule.key] = (f"listen tcp {rule.listen_ip}:{rule.listen_port}: "
+                                    f"address also wanted by {wanted[rule.address].key}")
+                continue
+            wanted[rule.address] = rule
+        for addr in [a for a in self._listeners if a not in wanted]:
+            self._close_listener(self._listeners.pop(addr))
+        for addr, rule in wanted.items():
+            current = self._listeners.get(addr)
+            if current is not None:
+                current.rule = rule
+                current.balancer.update(rule.endpoints, rule.affinity_timeout)
+                continue
+            try:
+                sock = open_listener(*addr)
+            except ListenError as exc:
+                errors[rule.key] = str(exc)
+                log.warning("proxy: cannot serve %s: %s", rule.key, errors[rule.key])
+                continue
+            listener = _Listener(rule, sock)
+            self._listeners[addr] = listener
+            self._loop.watch(sock.fileno(), IN, lambda ev, l=listener: self._accept(l))
+        return errors
+
+    def _close_listener(self, listener: _Listener) -> None:
+        self._loop.forget(listener.sock.fileno())
+        listener.sock.close()
+
+    def _shutdown(self) -> None:
+        for listener in self._listeners.values():
+            self._close_listener(listener)
+        self._listeners.clear()
+        self._relay.close_all()
+
+    def _accept(self, listener: _Listener) -> None:
+        for _ in range(ACCEPTS_PER_EVENT):
+            try:
+                client, peer = listener.sock.accept()
+            except BlockingIOError:
+                return
+            except OSError as exc:
+                if exc.errno in (errno.EMFILE, errno.ENFILE):
+                    self._pause(listener)
+                return
+            if not listener.balancer.endpoints:
+                reset_close(client)  # no ready endpoints: fail fast, like a refused connect
+                continue
+            tune(client)
+            self._relay.open(client, peer[0], listener.balancer)
+
+    def _pause(self, listener: _Listener) -> None:
+        """Out of fds: stop accepting briefly instead of spinning on a ready listener."""
+        log.warning("proxy: out of file descriptors; pausing accepts on %s", listener.rule.key)
+        fd = listener.sock.fileno()
+        self._loop.watch(fd, 0, lambda ev: None)
+
+        def resume() -> None:
+            if self._listeners.get(listener.rule.address) is listener:
+                self._loop.watch(fd, IN, lambda ev, l=listener: self._accept(l))
+
+        self._loop.call_later(EMFILE_PAUSE, resume)
