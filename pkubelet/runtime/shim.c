@@ -142,6 +142,14 @@ static void write_pids(const char *path, pid_t shim, pid_t child) {
     rename(tmp, path);
 }
 
+/* strerror in Go's spelling ("no such file or directory"), as runc's messages have it. */
+static const char *go_strerror(int e) {
+    static char buf[256];
+    snprintf(buf, sizeof buf, "%s", strerror(e));
+    for (char *p = buf; *p; p++) if (*p >= 'A' && *p <= 'Z') *p += 'a' - 'A';
+    return buf;
+}
+
 static void report(const char *text) {
     size_t len = strlen(text), off = 0;
     while (off < len) {
@@ -232,11 +240,11 @@ int main(int argc, char **argv) {
         int code = 128;
         if (msg[0] == 1)
             snprintf(text, sizeof text, "chdir to cwd (\"%s\") set in config.json failed: %s",
-                     cwd, strerror(msg[1]));
+                     cwd, go_strerror(msg[1]));
         else if (msg[1] == ENOENT && !strchr(cargv[0], '/'))
             snprintf(text, sizeof text, "exec: \"%s\": executable file not found in $PATH", cargv[0]);
         else
-            snprintf(text, sizeof text, "exec: \"%s\": %s", cargv[0], strerror(msg[1]));
+            snprintf(text, sizeof text, "exec: \"%s\": %s", cargv[0], go_strerror(msg[1]));
         waitpid(c, NULL, 0);
         emit("stderr", 'F', text, strlen(text));
         write_exit(exit_path, code, 0, "StartError", text);

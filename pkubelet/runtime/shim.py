@@ -86,10 +86,10 @@ def report(text: str) -> None:
 
 def start_error_message(what: int, err: int, argv0: str, cwd: str) -> str:
     if what == 1:
-        return 'chdir to cwd ("%s") set in config.json failed: %s' % (cwd, os.strerror(err))
+        return 'chdir to cwd ("%s") set in config.json failed: %s' % (cwd, os.strerror(err).lower())
     if err == errno.ENOENT and "/" not in argv0:
         return 'exec: "%s": executable file not found in $PATH' % argv0
-    return 'exec: "%s": %s' % (argv0, os.strerror(err))
+    return 'exec: "%s": %s' % (argv0, os.strerror(err).lower())
 
 
 def run_child(argv, env, cwd, stdin_path, out_w, err_w, errp_w) -> None:
