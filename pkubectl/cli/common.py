@@ -1,0 +1,176 @@
+"""What every command shares: the invocation context, errors, result lines, and
+the options spelled once (like sqlite-utils' shared option decorators)."""
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass, field
+from typing import Annotated, Optional
+
+import typer
+
+from pkubectl.api.errors import ApiError
+
+
+class CliError(Exception):
+    """A client-side failure: printed as `error: <msg>`, exit 1."""
+
+    def __init__(self, message: str, hint: str = ""):
+        super().__init__(message)
+        self.message, self.hint = message, hint
+
+
+class Failed(Exception):
+    """Errors were already printed; exit 1 (kubectl keeps going over many items)."""
+
+
+# -- global flags (also accepted before the verb; main.py moves them after) ---------
+GLOBAL_FLAGS_WITH_VALUE = ("-n", "--namespace", "--context", "--kubeconfig", "-s", "--server")
+
+
+@dataclass
+class Invocation:
+    """Resolved once per command: the cluster, the namespace, and where output goes."""
+    namespace_flag: str | None = None
+    context_flag: str | None = None
+    kubeconfig_flag: str | None = None
+    _api: object = None
+    _resolved: tuple | None = None
+    errors: int = 0
+
+    def resolve(self):
+        if self._resolved is None:
+            from pkubectl.cli import config
+            path = config.config_path(self.kubeconfig_flag or None)
+            try:
+                cfg = config.load(path)
+                self._resolved = (path, cfg, *config.resolve(cfg, self.context_flag))
+            except config.ConfigError as e:
+                raise CliError(str(e)) from None
+        return self._resolved
+
+    @property
+    def namespace(self) -> str:
+        return self.namespace_flag or self.resolve()[4]
+
+    @property
+    def explicit_namespace(self) -> bool:
+        return bool(self.namespace_flag)
+
+    @property
+    def home(self) -> str:
+        return self.resolve()[3]
+
+    @property
+    def api(self):
+        if self._api is None:
+            from pkubectl.api.server import Api
+            from state.store import Store
+            self._api = Api(Store(self.home))
+        return self._api
+
+    def fail(self, text: str) -> None:
+        """Print one error line and keep going; the command exits 1 at the end."""
+        err(text)
+        self.errors += 1
+
+    def finish(self) -> None:
+        if self.errors:
+            raise Failed()
+
+
+INVOCATION = Invocation()
+
+
+def inv() -> Invocation:
+    return INVOCATION
+
+
+def out(line: str = "") -> None:
+    sys.stdout.write(line + "\n")
+
+
+def err(line: str) -> None:
+    sys.stderr.write(line + "\n")
+
+
+def api_error_text(e: ApiError) -> str:
+    return e.kubectl_text()
+
+
+def set_namespace(ns: str | None) -> None:
+    if ns:
+        INVOCATION.namespace_flag = ns
+
+
+# Options spelled once. Each command declares the ones it takes with these aliases.
+NamespaceOpt = Annotated[Optional[str], typer.Option("--namespace", "-n", help="If present, the namespace scope for this CLI request")]
+AllNamespacesOpt = Annotated[bool, typer.Option("--all-namespaces", "-A", help="List the requested object(s) across all namespaces.")]
+OutputOpt = Annotated[Optional[str], typer.Option("--output", "-o", help="Output format. One of: (json, yaml, name, go-template, go-template-file, template, templatefile, jsonpath, jsonpath-as-json, jsonpath-file, custom-columns, custom-columns-file, wide).")]
+FilenameOpt = Annotated[Optional[list[str]], typer.Option("--filename", "-f", help="Filename, directory, or URL to files; - for stdin.")]
+RecursiveOpt = Annotated[bool, typer.Option("--recursive", "-R", help="Process the directory used in -f, --filename recursively.")]
+SelectorOpt = Annotated[Optional[str], typer.Option("--selector", "-l", help="Selector (label query) to filter on, supports '=', '==', '!=', 'in', 'notin'.")]
+FieldSelectorOpt = Annotated[Optional[str], typer.Option("--field-selector", help="Selector (field query) to filter on, supports '=', '==', and '!='.")]
+DryRunOpt = Annotated[Optional[str], typer.Option("--dry-run", help='Must be "none", "server", or "client".', flag_value="client", is_flag=False)]
+ContextOpt = Annotated[Optional[str], typer.Option("--context", help="The name of the kubeconfig context to use")]
+KubeconfigOpt = Annotated[Optional[str], typer.Option("--kubeconfig", help="Path to the kubeconfig file to use for CLI requests.")]
+TemplateOpt = Annotated[Optional[str], typer.Option("--template", help="Template string or path to template file to use when -o=go-template, -o=go-template-file.")]
+AllowMissingOpt = Annotated[bool, typer.Option("--allow-missing-template-keys", help="If true, ignore any errors in templates when a field or map key is missing in the template.")]
+ShowManagedFieldsOpt = Annotated[bool, typer.Option("--show-managed-fields", help="If true, keep the managedFields when printing objects in JSON or YAML format.")]
+
+
+def globals_(namespace=None, context=None, kubeconfig=None) -> Invocation:
+    """Record the global flags a command received and return the invocation."""
+    if namespace:
+        INVOCATION.namespace_flag = namespace
+    if context:
+        INVOCATION.context_flag = context
+    if kubeconfig:
+        INVOCATION.kubeconfig_flag = kubeconfig
+    return INVOCATION
+
+
+def parse_dry_run(value: str | None) -> str:
+    """'none' | 'client' | 'server', with kubectl's deprecation and error texts."""
+    if value is None or value == "none" or value == "false":
+        return "none"
+    if value in ("client", "server"):
+        return value
+    if value in ("true", ""):
+        err("W1126 --dry-run is deprecated and can be replaced with --dry-run=client.")
+        return "client"
+    raise CliError(f'Invalid dry-run value ({value}). Must be "none", "server", or "client".')
+
+
+DRY_RUN_SUFFIX = {"none": "", "client": " (dry run)", "server": " (server dry run)"}
+
+
+def result_line(kind, name: str, verb: str, dry_run: str = "none", output: str | None = None) -> str:
+    """`deployment.apps/web created (dry run)`; `-o name` prints only the name part."""
+    ref = f"{kind.lower_kind}/{name}"
+    if output == "name":
+        return ref
+    return f"{ref} {verb}{DRY_RUN_SUFFIX[dry_run]}"
+
+
+def env_flag(name: str) -> bool:
+    return os.environ.get(name, "").lower() in ("1", "true", "yes")
+
+
+_UNITS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}
+
+
+def parse_duration(text: str) -> float:
+    """Go time.ParseDuration ("30s", "1m30s", "500ms", "0"); a bare number is seconds."""
+    import re
+    text = text.strip()
+    if not text:
+        raise CliError('time: invalid duration ""')
+    try:
+        return float(text)
+    except ValueError:
+        pass
+    parts = re.findall(r"(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)", text)
+    if not parts or "".join(n + u for n, u in parts) != text.lstrip("+"):
+        raise CliError(f'time: invalid duration "{text}"')
+    return sum(float(n) * _UNITS[u] for n, u in parts)
