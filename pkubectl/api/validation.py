@@ -369,18 +369,24 @@ _SUFFIXES = {
 }
 
 
+def _shared_quantity():
+    try:
+        from pkubectl.api import quantity  # the shared implementation, when present
+    except ImportError:
+        return None
+    return quantity
+
+
 def parse_quantity(text) -> Fraction:
     """Parse a resource quantity ("500m", "1Gi", "1e3") to an exact Fraction.
 
-    Uses ``pkubectl.api.quantity.parse_quantity`` when that shared module exists.
-    Raises ValueError for text that is not a quantity.
+    Delegates to ``pkubectl.api.quantity`` when it exists. Raises ValueError (with
+    Kubernetes' message) for text that is not a quantity.
     """
-    try:
-        from pkubectl.api import quantity as shared  # written separately; optional
-        return Fraction(shared.parse_quantity(text))  # type: ignore[attr-defined]
-    except (ImportError, AttributeError, TypeError):
-        pass
-    if isinstance(text, (int, float)):
+    shared = _shared_quantity()
+    if shared is not None:
+        return shared.parse_quantity(text).value
+    if isinstance(text, (int, float)) and not isinstance(text, bool):
         return Fraction(text)
     match = QUANTITY_RE.match(str(text).strip())
     if not match or match.group(1).count(".") > 1 or match.group(1) in (".", "+.", "-."):
@@ -392,6 +398,17 @@ def parse_quantity(text) -> Fraction:
     if not exp:
         raise ValueError(QUANTITY_ERROR)
     return number * Fraction(10) ** int(exp.group(1))
+
+
+def quantity_text(raw) -> str:
+    """``Quantity.String()``: the canonical form ("0.5" -> "500m") used in messages."""
+    shared = _shared_quantity()
+    if shared is not None:
+        try:
+            return shared.format_quantity(raw)
+        except ValueError:
+            pass
+    return str(raw)
 
 
 # --- path helpers ----------------------------------------------------------------------
@@ -688,10 +705,10 @@ def _resource_name_errors(name: str, path: str) -> list[FieldError]:
 def _quantity_errors(raw, path: str) -> tuple[Fraction | None, list[FieldError]]:
     try:
         amount = parse_quantity(raw)
-    except ValueError:
-        return None, [invalid(path, str(raw), QUANTITY_ERROR)]
+    except ValueError as problem:
+        return None, [invalid(path, str(raw), str(problem) or QUANTITY_ERROR)]
     if amount < 0:
-        return amount, [invalid(path, str(raw), "must be greater than or equal to 0")]
+        return amount, [invalid(path, quantity_text(raw), "must be greater than or equal to 0")]
     return amount, []
 
 
@@ -712,8 +729,8 @@ def _validate_resources(resources, path: str) -> list[FieldError]:
         errs += quantity_errs
         limit = limit_amounts.get(name)
         if amount is not None and limit is not None and amount > limit:
-            errs.append(invalid(child(path, "requests"), str(requests[name]),
-                                f"must be less than or equal to {name} limit of {limits[name]}"))
+            errs.append(invalid(child(path, "requests"), quantity_text(requests[name]),
+                                f"must be less than or equal to {name} limit of {quantity_text(limits[name])}"))
     return errs
 
 
