@@ -151,6 +151,18 @@ def resolve(image: str, user_config_path: str | None = None) -> ImageEntry:
         % (image, user_config_path or "the images config file", _snippet(image)))
 
 
+def resolve_for_container(container: dict, user_config_path: str | None = None) -> ImageEntry | None:
+    """The image entry for a container spec; None when the image is unmapped but the
+    container has its own `command` (then that command runs as a host program).
+    Raises ImageNotMapped only when there would be nothing to run."""
+    try:
+        return resolve(str(container.get("image") or ""), user_config_path)
+    except ImageNotMapped:
+        if container.get("command"):
+            return None
+        raise
+
+
 def _builtin_entry(image, pattern, cmd, program, user_config_path) -> ImageEntry:
     alias_names, find = ALIASES.get(program, ((), None))
     path = find() if find else shutil.which(program)

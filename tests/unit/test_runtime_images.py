@@ -76,3 +76,10 @@ def test_the_snippet_in_the_message_is_valid_config(tmp_path):
     config.write_text(snippet.replace("/path/to/program", "/bin/echo"))
     assert yaml.safe_load(snippet)["images"]
     assert images.resolve("localhost:5000/tool:dev", str(config)).entrypoint == ("/bin/echo",)
+
+
+def test_an_unmapped_image_is_fine_when_the_container_has_a_command():
+    assert images.resolve_for_container({"image": "myorg/app:1", "command": ["/bin/true"]}) is None
+    assert images.resolve_for_container({"image": "busybox", "command": ["sh"]}).cmd == ("sh",)
+    with pytest.raises(images.ImageNotMapped):
+        images.resolve_for_container({"image": "myorg/app:1", "args": ["x"]})
