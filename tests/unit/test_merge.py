@@ -441,7 +441,9 @@ def test_apply_strategy_type_only_with_defaulted_rolling_update_sends_retain_key
     # defaulted rollingUpdate the manifest lacks, so the patch carries $retainKeys and
     # kubectl reports "configured"; applying it is harmless (the server re-defaults).
     cfg = deployment([{"name": "web", "image": "nginx"}], strategy={"type": "RollingUpdate"})
-    patch = three_way_apply(cfg, cfg, server_defaults(cfg), "Deployment")
+    live = server_defaults(cfg)
+    live["spec"]["strategy"]["rollingUpdate"] = {"maxSurge": "25%", "maxUnavailable": "25%"}
+    patch = three_way_apply(cfg, cfg, live, "Deployment")
     assert patch == {"spec": {"strategy": {"$retainKeys": ["type"]}}}
 
 
