@@ -22,6 +22,7 @@ approximated with PyYAML:
 Public API:
     dump(obj) -> str            one YAML document, ending in a newline
     go_float(x: float) -> str   how a JSON float number prints in YAML
+    format_g(x: float) -> str   Go's FormatFloat(x, 'g', -1, 64) / fmt %v
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from __future__ import annotations
 import re
 from functools import cmp_to_key
 
-__all__ = ["dump", "go_float"]
+__all__ = ["dump", "go_float", "format_g"]
 
 BEST_INDENT = 2
 BEST_WIDTH = 80
@@ -222,18 +223,30 @@ _KEY_TEXT: dict[str, str] = {}
 
 
 def go_float(x: float) -> str:
-    """A float as kubectl prints it: JSON text read back by go-yaml, re-emitted.
+    """A float as kubectl's YAML shows it: JSON text read back by go-yaml.
 
-    Integral values come back as ints ("3"); others use Go's FormatFloat(x,
-    'g', -1, 64): shortest digits, exponent form when the decimal exponent is
-    < -4 or >= 6 ("1e-07", "1.2345675e+06", "1e+21").
+    Integral values below 1e21 come back as ints ("3"); the rest are go-yaml
+    floats, printed with format_g ("1e-07", "1.2345675e+06", "1e+21").
     """
-    if x != x or x in (float("inf"), float("-inf")):
-        return {True: ".inf", False: "-.inf"}[x > 0] if x == x else ".nan"
     if x.is_integer() and abs(x) < 1e21:
         v = int(x)
         if -(1 << 63) <= v < 1 << 64:
             return str(v)
+    return format_g(x)
+
+
+def format_g(x: float) -> str:
+    """Go strconv.FormatFloat(x, 'g', -1, 64), which is also fmt's %v.
+
+    Shortest round-trip digits (Python's repr finds the same ones), exponent
+    form when the decimal exponent is < -4 or >= 6.
+    """
+    if x != x:
+        return "NaN"
+    if x in (float("inf"), float("-inf")):
+        return "+Inf" if x > 0 else "-Inf"
+    if x == 0:
+        return "-0" if str(x).startswith("-") else "0"
     r = repr(abs(x))
     mant, _, exp = r.partition("e")
     whole, _, frac = mant.partition(".")
@@ -244,7 +257,7 @@ def go_float(x: float) -> str:
     digits = stripped.rstrip("0") or "0"
     sign = "-" if x < 0 else ""
     e10 = dp - 1
-    if e10 < -4 or e10 >= 6:  # shortest 'g' uses an exponent precision of 6
+    if e10 < -4 or e10 >= 6:
         m = digits[0] + ("." + digits[1:] if len(digits) > 1 else "")
         return f"{sign}{m}e{'-' if e10 < 0 else '+'}{abs(e10):02d}"
     if dp <= 0:
