@@ -14,8 +14,6 @@ Every public function is pure: inputs are copied, never mutated.
 
 from __future__ import annotations
 
-from typing import NamedTuple
-
 __all__ = [
     "MergeError",
     "JSONPatchError",
@@ -102,12 +100,11 @@ def _fmt(v) -> str:
 # Patch metadata (the Go struct tags), as data
 # ---------------------------------------------------------------------------
 
-class _F(NamedTuple):
-    """patchStrategy (comma list, e.g. 'merge,retainKeys'), patchMergeKey, and the schema
-    below the field (of the struct for a map field, of the element for a list)."""
-    strategy: str = ""
-    key: str = ""
-    sub: dict | None = None
+def _F(strategy: str = "", key: str = "", sub: dict | None = None) -> tuple:
+    """Field metadata: patchStrategy (comma list, e.g. 'merge,retainKeys'), patchMergeKey,
+    and the schema below the field (of the struct for a map field, of the element for a list).
+    Plain tuples keep the module cheap to import."""
+    return (strategy, key, sub)
 
 
 _MERGE_BY_NAME = _F("merge", "name")
@@ -176,10 +173,11 @@ def _lookup(schema: dict | None, key: str) -> tuple[bool, str, str, dict]:
     f = (schema or {}).get(key)
     if f is None:
         return False, "", "", {}
-    parts = [p for p in f.strategy.split(",") if p]
+    strategy, merge_key, sub = f
+    parts = [p for p in strategy.split(",") if p]
     retain = "retainKeys" in parts
     others = [p for p in parts if p != "retainKeys"]
-    return retain, (others[0] if others else ""), f.key, (f.sub or {})
+    return retain, (others[0] if others else ""), merge_key, (sub or {})
 
 
 # ---------------------------------------------------------------------------
@@ -192,11 +190,19 @@ _DELETE_PREFIX = "$deleteFromPrimitiveList"
 _ORDER_PREFIX = "$setElementOrder"
 
 
-class _DiffOpts(NamedTuple):
-    set_order: bool = False
-    ignore_changes: bool = False    # IgnoreChangesAndAdditions
-    ignore_deletions: bool = False
-    retain_keys: bool = False       # BuildRetainKeysDirective
+class _DiffOpts:
+    """strategicpatch.DiffOptions."""
+
+    __slots__ = ("set_order", "ignore_changes", "ignore_deletions", "retain_keys")
+
+    def __init__(self, set_order=False, ignore_changes=False, ignore_deletions=False, retain_keys=False):
+        self.set_order = set_order
+        self.ignore_changes = ignore_changes      # IgnoreChangesAndAdditions
+        self.ignore_deletions = ignore_deletions
+        self.retain_keys = retain_keys            # BuildRetainKeysDirective
+
+    def with_retain(self, retain: bool) -> "_DiffOpts":
+        return _DiffOpts(self.set_order, self.ignore_changes, self.ignore_deletions, retain)
 
 
 def _sort_scalars(values: list) -> list:
@@ -242,7 +248,7 @@ def _diff_maps(original: dict, modified: dict, schema: dict, opts: _DiffOpts) ->
 
 def _handle_map_diff(key, ov: dict, mv: dict, patch: dict, schema, opts: _DiffOpts) -> None:
     retain, strategy, _, sub = _lookup(schema, key)
-    opts = opts._replace(retain_keys=retain)
+    opts = opts.with_retain(retain)
     if strategy == "replace":
         if not opts.ignore_changes:
             patch[key] = mv
@@ -258,7 +264,7 @@ def _handle_slice_diff(key, ov: list, mv: list, patch: dict, schema, opts: _Diff
         if not opts.ignore_changes and not deep_equal(ov, mv):
             patch[key] = mv
         return
-    add, delete, order = _diff_lists(ov, mv, sub, merge_key, opts._replace(retain_keys=retain))
+    add, delete, order = _diff_lists(ov, mv, sub, merge_key, opts.with_retain(retain))
     if add:
         patch[key] = add
     if delete:
@@ -454,9 +460,14 @@ def _dedup(values: list) -> list:
 # Merge (StrategicMergePatch, and combining the two halves of a three-way patch)
 # ---------------------------------------------------------------------------
 
-class _MergeOpts(NamedTuple):
-    parallel: bool = True       # MergeParallelList: apply directives (server side)
-    ignore_nulls: bool = True   # IgnoreUnmatchedNulls: a null deletes, and is not kept
+class _MergeOpts:
+    """strategicpatch.MergeOptions."""
+
+    __slots__ = ("parallel", "ignore_nulls")
+
+    def __init__(self, parallel: bool = True, ignore_nulls: bool = True):
+        self.parallel = parallel          # MergeParallelList: apply directives (server side)
+        self.ignore_nulls = ignore_nulls  # IgnoreUnmatchedNulls: a null deletes, and is not kept
 
 
 def _extract_key(key: str, prefix: str) -> str:
