@@ -111,9 +111,10 @@ def apply_one(inv, kind, obj: dict, source: str, dry_run: str, force: bool) -> t
         else:
             common.err(MISSING_ANNOTATION.format(res=kind.resource, name=name))
         patch = merge.three_way_apply(original, modified, live, kind.kind)
-        if not patch or _only_annotation(patch):
+        if not patch or _no_effect(live, patch, kind):
             # Nothing but the bookkeeping annotation would change (e.g. `get -o yaml |
-            # apply -f -`): the object is unchanged and is not rewritten.
+            # apply -f -`, or a field removed that the server defaults back): the object
+            # is unchanged and is not rewritten.
             return "unchanged", live
         if dry_run == "client":
             return "configured", merge.strategic_merge_patch(copy.deepcopy(live), patch, kind.kind)
@@ -278,19 +279,26 @@ def register(app: typer.Typer) -> None:
             raise typer.Exit(1)
 
 
-def _only_annotation(patch: dict) -> bool:
-    rest = copy.deepcopy(patch)
-    meta = rest.get("metadata")
-    if isinstance(meta, dict):
-        meta.pop("resourceVersion", None)
-        ann = meta.get("annotations")
-        if isinstance(ann, dict):
-            ann.pop(LAST_APPLIED, None)
-            if not ann:
-                meta.pop("annotations")
-        if not meta:
-            rest.pop("metadata")
-    return not rest
+def _no_effect(live: dict, patch: dict, kind) -> bool:
+    """True when applying `patch` (then server defaults) leaves the object as it is,
+    apart from the last-applied annotation."""
+    from pkubectl.api import defaults, merge
+
+    new = merge.strategic_merge_patch(copy.deepcopy(live), patch, kind.kind)
+    defaults.apply_defaults(new)
+    return _comparable(new) == _comparable(live)
+
+
+def _comparable(obj: dict) -> dict:
+    o = copy.deepcopy(obj)
+    meta = o.get("metadata") or {}
+    meta.pop("resourceVersion", None)
+    ann = meta.get("annotations")
+    if isinstance(ann, dict):
+        ann.pop(LAST_APPLIED, None)
+        if not ann:
+            meta.pop("annotations")
+    return o
 
 
 def _diffable(obj: dict) -> dict:
