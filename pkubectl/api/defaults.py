@@ -21,7 +21,10 @@ Every function here is idempotent: defaulting twice changes nothing.
 from __future__ import annotations
 
 import copy
-from typing import Callable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from typing import Callable
 
 # --- small helpers ---------------------------------------------------------------------
 

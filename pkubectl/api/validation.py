@@ -17,9 +17,11 @@ shows up when a caller skipped defaulting.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field as dc_field
-from fractions import Fraction
-from typing import Callable, Iterable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # annotations only: keep typing, dataclasses and fractions off the import path
+    from fractions import Fraction
+    from typing import Callable, Iterable
 
 # --- errors ----------------------------------------------------------------------------
 
@@ -119,14 +121,26 @@ def go_value(value) -> str:
     return str(value)
 
 
-@dataclass(frozen=True)
 class FieldError:
-    """One cause of an Invalid error; ``str()`` is the exact Kubernetes cause text."""
+    """One cause of an Invalid error; ``str()`` is the exact Kubernetes cause text.
 
-    path: str
-    type: str
-    value: object = None
-    detail: str = ""
+    ``type`` is the human error type ("Required value", "Invalid value", ...), ``value``
+    the bad value (rendered like Go, see ``go_value``) and ``detail`` the explanation.
+    """
+
+    __slots__ = ("path", "type", "value", "detail")
+
+    def __init__(self, path: str, type: str, value: object = None, detail: str = "") -> None:
+        self.path, self.type, self.value, self.detail = path, type, value, detail
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, FieldError) and str(self) == str(other)
+
+    def __hash__(self) -> int:
+        return hash(str(self))
+
+    def __repr__(self) -> str:
+        return f"FieldError({self.path!r}, {self.type!r}, {self.value!r}, {self.detail!r})"
 
     @property
     def reason(self) -> str:
@@ -222,13 +236,14 @@ _LABEL_VALUE_MSG = ("a valid label must be an empty string or consist of alphanu
 _CONFIG_KEY_MSG = "a valid config key must consist of alphanumeric characters, '-', '_' or '.'"
 RELAXED_ENV_MSG = "a valid environment variable name must consist only of printable ASCII characters other than '='"
 
-_RE = {fmt: re.compile("^" + fmt + "$") for fmt in (
-    DNS1123_LABEL_FMT, DNS1123_SUBDOMAIN_FMT, DNS1035_LABEL_FMT, LABEL_KEY_FMT, LABEL_VALUE_FMT,
-    CONFIG_KEY_FMT, PERCENT_FMT, HTTP_HEADER_FMT)}
+_RE: dict = {}  # compiled on first use: most CLI runs never validate anything
 
 
 def _matches(fmt: str, value: str) -> bool:
-    return _RE[fmt].match(value) is not None and "\n" not in value
+    pattern = _RE.get(fmt)
+    if pattern is None:
+        pattern = _RE[fmt] = re.compile("^" + fmt + "$")
+    return pattern.match(value) is not None and "\n" not in value
 
 
 def regex_error(msg: str, fmt: str, *examples: str) -> str:
@@ -358,14 +373,13 @@ def name_is_dns1035_label(name: str, prefix: bool = False) -> list[str]:
 
 # --- quantities ------------------------------------------------------------------------
 
-QUANTITY_RE = re.compile(r"^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$")
+QUANTITY_FMT = r"^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$"
 QUANTITY_ERROR = "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'"
+# suffix -> (base, exponent)
 _SUFFIXES = {
-    "": Fraction(1), "n": Fraction(1, 10**9), "u": Fraction(1, 10**6), "m": Fraction(1, 1000),
-    "k": Fraction(10**3), "M": Fraction(10**6), "G": Fraction(10**9), "T": Fraction(10**12),
-    "P": Fraction(10**15), "E": Fraction(10**18),
-    "Ki": Fraction(2**10), "Mi": Fraction(2**20), "Gi": Fraction(2**30), "Ti": Fraction(2**40),
-    "Pi": Fraction(2**50), "Ei": Fraction(2**60),
+    "": (10, 0), "n": (10, -9), "u": (10, -6), "m": (10, -3), "k": (10, 3), "M": (10, 6), "G": (10, 9),
+    "T": (10, 12), "P": (10, 15), "E": (10, 18),
+    "Ki": (2, 10), "Mi": (2, 20), "Gi": (2, 30), "Ti": (2, 40), "Pi": (2, 50), "Ei": (2, 60),
 }
 
 
@@ -386,14 +400,17 @@ def parse_quantity(text) -> Fraction:
     shared = _shared_quantity()
     if shared is not None:
         return shared.parse_quantity(text).value
+    from fractions import Fraction
+
     if isinstance(text, (int, float)) and not isinstance(text, bool):
         return Fraction(text)
-    match = QUANTITY_RE.match(str(text).strip())
+    match = re.match(QUANTITY_FMT, str(text).strip())
     if not match or match.group(1).count(".") > 1 or match.group(1) in (".", "+.", "-."):
         raise ValueError(QUANTITY_ERROR)
     number, suffix = Fraction(match.group(1)), match.group(2)
     if suffix in _SUFFIXES:
-        return number * _SUFFIXES[suffix]
+        base, exponent = _SUFFIXES[suffix]
+        return number * Fraction(base) ** exponent
     exp = re.fullmatch(r"[eE]([-+]?[0-9]+)", suffix)
     if not exp:
         raise ValueError(QUANTITY_ERROR)
@@ -1713,14 +1730,16 @@ def _nothing(obj: dict) -> list[FieldError]:
     return []
 
 
-@dataclass(frozen=True)
 class KindRules:
     """How one kind is validated: name format, scope, spec validator, update validator."""
 
-    name_fn: Callable[..., list[str]]
-    namespaced: bool
-    validate: Callable[[dict], list[FieldError]]
-    validate_update: Callable[[dict, dict], list[FieldError]] | None = dc_field(default=None)
+    __slots__ = ("name_fn", "namespaced", "validate", "validate_update")
+
+    def __init__(self, name_fn: Callable[..., list[str]], namespaced: bool,
+                 validate: Callable[[dict], list[FieldError]],
+                 validate_update: Callable[[dict, dict], list[FieldError]] | None = None) -> None:
+        self.name_fn, self.namespaced = name_fn, namespaced
+        self.validate, self.validate_update = validate, validate_update
 
 
 def _immutable_selector(new: dict, old: dict) -> list[FieldError]:
