@@ -15,10 +15,13 @@ class ApiError(Exception):
     def kubectl_text(self) -> str:
         """What kubectl prints on stderr for this error (without a trailing newline)."""
         if self.reason == "Invalid" and self.causes:
-            head = f'The {self.kind} "{self.name}" is invalid: '
-            if len(self.causes) == 1:
-                return head + str(self.causes[0])
-            return head + "\n" + "\n".join(f"* {c}" for c in self.causes)
+            if all(isinstance(c, str) for c in self.causes):
+                head = f'The {self.kind} "{self.name}" is invalid: '
+                if len(self.causes) == 1:
+                    return head + self.causes[0]
+                return head + "\n" + "\n".join(f"* {c}" for c in self.causes)
+            from pkubectl.api.validation import format_invalid
+            return format_invalid(self.kind, "", self.name, self.causes)
         if self.reason:
             return f"Error from server ({self.reason}): {self.message}"
         return f"Error from server: {self.message}"
@@ -39,9 +42,13 @@ def conflict(resource: str, name: str) -> ApiError:
 
 
 def invalid(kind: str, group: str, name: str, causes: list) -> ApiError:
-    qualified = f"{kind}.{group}" if group else kind
-    joined = str(causes[0]) if len(causes) == 1 else "[" + ", ".join(str(c) for c in causes) + "]"
-    return ApiError(422, "Invalid", f'{qualified} "{name}" is invalid: {joined}', causes, kind=kind, name=name)
+    from pkubectl.api.validation import status_message
+    if causes and isinstance(causes[0], str):
+        qualified = f"{kind}.{group}" if group else kind
+        joined = causes[0] if len(causes) == 1 else "[" + ", ".join(causes) + "]"
+        message = f'{qualified} "{name}" is invalid: {joined}'
+        return ApiError(422, "Invalid", message, list(causes), kind=kind, name=name)
+    return ApiError(422, "Invalid", status_message(kind, group, name, causes), causes, kind=kind, name=name)
 
 
 def bad_request(message: str) -> ApiError:

@@ -42,6 +42,27 @@ def random_suffix(n: int = 5) -> str:
     return "".join(random.choice(RANDOM_SUFFIX_ALPHABET) for _ in range(n))
 
 
+def fold_string_data(obj: dict) -> None:
+    """Secret `stringData` is write-only: the API server merges it into `data`
+    (base64) and never stores it."""
+    if obj.get("kind") != "Secret" or not isinstance(obj.get("stringData"), dict):
+        obj.pop("stringData", None) if obj.get("kind") == "Secret" else None
+        return
+    import base64
+    data = obj.get("data") if isinstance(obj.get("data"), dict) else {}
+    for k, v in obj.pop("stringData").items():
+        data[k] = base64.b64encode(str(v).encode()).decode()
+    obj["data"] = data
+
+
+def normalize(obj: dict) -> None:
+    """What the server does to any object written to it before validation:
+    write-only fields folded, defaults filled in."""
+    from pkubectl.api import defaults
+    fold_string_data(obj)
+    defaults.apply_defaults(obj)
+
+
 def spec_of(obj: dict) -> dict:
     """Everything but metadata and status: what a generation bump watches."""
     return {k: v for k, v in obj.items() if k not in ("metadata", "status", "apiVersion", "kind")}
@@ -167,7 +188,11 @@ class Api:
             meta.pop("generation", None)
         if kind.kind in ("Pod",):
             obj["status"] = {"phase": "Pending", "qosClass": _qos_class(obj)}
+        fold_string_data(obj)
         defaults.apply_defaults(obj)
+        decode_error = validation.secret_decode_error(obj) if kind.kind == "Secret" else None
+        if decode_error:
+            raise errors.bad_request(decode_error)
         causes = validation.validate(obj)
         if causes:
             raise errors.invalid(kind.kind, kind.group, name, causes)
@@ -228,6 +253,7 @@ class Api:
                         new["status"] = live["status"]
                     else:
                         new.pop("status", None)
+                fold_string_data(new)
                 defaults.apply_defaults(new)
                 if kind.kind == "Service":
                     self._allocate_service(tx, new, live)

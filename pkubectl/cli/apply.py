@@ -187,6 +187,8 @@ def register(app: typer.Typer) -> None:
         except PrinterError as e:
             raise CliError(str(e)) from None
         items = manifests(inv, filename, recursive, selector)
+        if not items and not selector:
+            raise CliError("no objects passed to apply")
         results = []
         applied = set()
         for src, kind, obj in items:
@@ -282,15 +284,18 @@ def register(app: typer.Typer) -> None:
 def _no_effect(live: dict, patch: dict, kind) -> bool:
     """True when applying `patch` (then server defaults) leaves the object as it is,
     apart from the last-applied annotation."""
-    from pkubectl.api import defaults, merge
+    from pkubectl.api import merge
+    from pkubectl.api.server import normalize
 
     new = merge.strategic_merge_patch(copy.deepcopy(live), patch, kind.kind)
-    defaults.apply_defaults(new)
-    return _comparable(new) == _comparable(live)
+    normalize(new)
+    return _comparable(new, kind) == _comparable(live, kind)
 
 
-def _comparable(obj: dict) -> dict:
+def _comparable(obj: dict, kind) -> dict:
     o = copy.deepcopy(obj)
+    if kind.has_status and kind.kind != "Namespace":
+        o.pop("status", None)  # the main resource ignores status (a subresource)
     meta = o.get("metadata") or {}
     meta.pop("resourceVersion", None)
     ann = meta.get("annotations")

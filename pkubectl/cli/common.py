@@ -115,7 +115,7 @@ DryRunOpt = Annotated[Optional[str], typer.Option("--dry-run", help='Must be "no
 ContextOpt = Annotated[Optional[str], typer.Option("--context", help="The name of the kubeconfig context to use")]
 KubeconfigOpt = Annotated[Optional[str], typer.Option("--kubeconfig", help="Path to the kubeconfig file to use for CLI requests.")]
 TemplateOpt = Annotated[Optional[str], typer.Option("--template", help="Template string or path to template file to use when -o=go-template, -o=go-template-file.")]
-AllowMissingOpt = Annotated[bool, typer.Option("--allow-missing-template-keys", help="If true, ignore any errors in templates when a field or map key is missing in the template.")]
+AllowMissingOpt = Annotated[bool, typer.Option("--allow-missing-template-keys/--no-allow-missing-template-keys", help="If true, ignore any errors in templates when a field or map key is missing in the template.")]
 ShowManagedFieldsOpt = Annotated[bool, typer.Option("--show-managed-fields", help="If true, keep the managedFields when printing objects in JSON or YAML format.")]
 
 

@@ -62,7 +62,7 @@ def register(app: typer.Typer) -> None:
                now: Annotated[bool, typer.Option("--now", help="If true, resources are signaled for immediate shutdown (same as --grace-period=1).")] = False,
                force: Annotated[bool, typer.Option("--force", help="If true, immediately remove resources from API and bypass graceful deletion.")] = False,
                ignore_not_found: Annotated[Optional[bool], typer.Option("--ignore-not-found", help="Treat \"resource not found\" as a successful delete.")] = None,
-               wait: Annotated[bool, typer.Option("--wait", help="If true, wait for resources to be gone before returning.")] = True,
+               wait: Annotated[bool, typer.Option("--wait/--no-wait", help="If true, wait for resources to be gone before returning.")] = True,
                timeout: Annotated[str, typer.Option("--timeout", help="The length of time to wait before giving up on a delete, zero means determine a timeout from the size of the object")] = "0s",
                output: OutputOpt = None, dry_run: DryRunOpt = None,
                context: ContextOpt = None, kubeconfig: KubeconfigOpt = None):

@@ -123,8 +123,10 @@ def run(argv: list[str], verb: str | None) -> int:
         app = build_app(verb)
         from typer import exceptions as tx
         from typer._click import exceptions as cx
+        command = typer.main.get_command(app)
+        argv = pflag_booleans(command, argv)
         try:
-            rv = app(args=argv, prog_name="pkubectl", standalone_mode=False)
+            rv = command.main(args=argv, prog_name="pkubectl", standalone_mode=False)
             return rv if isinstance(rv, int) else 0
         except cx.NoSuchOption as e:
             name = e.option_name
@@ -172,6 +174,38 @@ def run(argv: list[str], verb: str | None) -> int:
             raise
         err(f"error: {type(e).__name__}: {e} (set PKUBE_DEBUG=1 for details)")
         return 1
+
+
+def pflag_booleans(command, argv: list[str]) -> list[str]:
+    """kubectl (pflag) accepts `--wait=false` and `--overwrite=true` for boolean
+    flags; click does not. Rewrite them, using the parsed command's declarations:
+    `=true` -> the flag, `=false` -> its `--no-` form, or nothing when it has none."""
+    cmd = command
+    for word in argv:
+        sub = getattr(cmd, "commands", {}).get(word) if not word.startswith("-") else None
+        if sub is not None:
+            cmd = sub
+        elif not word.startswith("-") and getattr(cmd, "commands", None):
+            break
+    flags = {}
+    for p in getattr(cmd, "params", []):
+        if getattr(p, "is_flag", False) and getattr(p, "is_bool_flag", True):
+            for o in p.opts:
+                flags[o] = (o, (p.secondary_opts or [None])[0])
+    out = []
+    for i, word in enumerate(argv):
+        if word == "--":
+            return out + argv[i:]
+        name, eq, value = word.partition("=")
+        if eq and name in flags and value.lower() in ("true", "false", "1", "0", "t", "f"):
+            on, off = flags[name]
+            if value.lower() in ("true", "1", "t"):
+                out.append(on)
+            elif off:
+                out.append(off)
+            continue
+        out.append(word)
+    return out
 
 
 def _usage_text(msg: str) -> str:

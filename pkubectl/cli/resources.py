@@ -223,5 +223,5 @@ def kind_of_manifest(obj: dict, source: str) -> registry.Kind:
     except registry.NoKindMatch as e:
         name = (obj.get("metadata") or {}).get("name", "") if isinstance(obj.get("metadata"), dict) else ""
         ns = (obj.get("metadata") or {}).get("namespace", "") if isinstance(obj.get("metadata"), dict) else ""
-        raise CliError(f'resource mapping not found for name: "{name}" namespace: "{ns}" from "{source}": '
+        raise CliError(f'resource mapping not found for name: "{name}" namespace: "{ns}" from "{_name(source)}": '
                        f"{e}\nensure CRDs are installed first") from None

@@ -137,7 +137,7 @@ class Printer:
             from pkubectl.printers import customcolumns
             from pkubectl.printers.tabwriter import format_table
             rows = customcolumns.render(self._compiled, objs)
-            return format_table(rows) + "\n" if rows else ""
+            return format_table(rows).rstrip("\n") + "\n" if rows else ""
         raise PrinterError(f"unsupported output format {fmt}")
 
     def print(self, objs: list[dict], as_list: bool) -> None:
