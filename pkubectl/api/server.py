@@ -349,6 +349,42 @@ class Api:
                 return tx.update(kind.resource, ns, name, live)
             return tx.delete(kind.resource, ns, name)
 
+    def bind(self, pod: dict, node_name: str) -> dict:
+        """The pods/binding subresource (the scheduler's one write per pod): set
+        spec.nodeName and condition PodScheduled=True together. A binding is not a spec
+        update: no generation bump, no re-validation. A pod already bound, being deleted,
+        or changed since it was read (resourceVersion) is a 409 Conflict."""
+        meta = pod["metadata"]
+        ns, name = meta.get("namespace") or "default", meta["name"]
+        with self._txn() as tx:
+            live = tx.get("pods", ns, name)
+            if live is None or (meta.get("uid") and live["metadata"].get("uid") != meta["uid"]):
+                raise errors.not_found("pods", name)
+            if live.get("spec", {}).get("nodeName"):
+                raise errors.ApiError(409, "Conflict", f'pod {name} is already assigned to node '
+                                      f'"{live["spec"]["nodeName"]}"', name=name)
+            if live["metadata"].get("deletionTimestamp"):
+                raise errors.ApiError(409, "Conflict", f"pod {name} is being deleted, cannot be assigned "
+                                      f"to a host", name=name)
+            if meta.get("resourceVersion") and meta["resourceVersion"] != live["metadata"].get("resourceVersion"):
+                raise errors.conflict("pods", name)
+            live.setdefault("spec", {})["nodeName"] = node_name
+            conditions = live.setdefault("status", {}).setdefault("conditions", [])
+            scheduled = {"type": "PodScheduled", "status": "True", "lastProbeTime": None,
+                         "lastTransitionTime": now()}
+            for i, c in enumerate(conditions):
+                if c.get("type") == "PodScheduled":
+                    conditions[i] = scheduled
+                    break
+            else:
+                conditions.append(scheduled)
+            return tx.update("pods", ns, name, live)
+
+    def batch(self):
+        """Run many writes in one store transaction (the scheduler binds a pass's pods
+        this way): every write method called inside shares it; all commit together."""
+        return _Batch(self)
+
     # -- events -------------------------------------------------------------
     def record_event(self, involved: dict, type_: str, reason: str, message: str,
                      component: str = "", host: str = "", field_path: str = "") -> None:
@@ -388,6 +424,9 @@ class Api:
 
     # -- internals ------------------------------------------------------------
     def _txn(self):
+        outer = getattr(self, "_batch_tx", None)
+        if outer is not None:
+            return _Joined(outer)
         return _ApiTxn(self.store)
 
     def _dependents(self, tx, owner_uid: str, ns: str):
@@ -505,6 +544,39 @@ class _ApiTxn:
             return self._inner.__exit__(exc_type, exc, tb)
         except st.Unavailable as e:
             raise errors.unavailable(str(e)) from None
+
+
+class _Batch:
+    """Api.batch(): one outer transaction that the Api's own writes join (re-entrant)."""
+
+    def __init__(self, api: Api):
+        self.api, self.txn = api, None
+
+    def __enter__(self):
+        if getattr(self.api, "_batch_tx", None) is not None:
+            return self
+        self.txn = _ApiTxn(self.api.store)
+        self.api._batch_tx = self.txn.__enter__()
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        if self.txn is None:
+            return False
+        self.api._batch_tx = None
+        return self.txn.__exit__(exc_type, exc, tb)
+
+
+class _Joined:
+    """A write inside Api.batch(): uses the outer transaction, commits nothing itself."""
+
+    def __init__(self, tx):
+        self.tx = tx
+
+    def __enter__(self):
+        return self.tx
+
+    def __exit__(self, exc_type, exc, tb):
+        return False
 
 
 def _awaits_kubelet(kind: Kind, obj: dict) -> bool:
