@@ -97,7 +97,7 @@ class _Listener:
 class Proxy:
     """kube-proxy (userspace mode) as a library.  See the module docstring."""
 
-    def __init__(self, datapath: str = DEFAULT_DATAPATH, bufsize: int = 256 * 1024) -> None:
+    def __init__(self, datapath: str = DEFAULT_DATAPATH, bufsize: int = 1 << 20) -> None:
         if datapath not in DATAPATHS:
             raise ValueError(f"unknown datapath {datapath!r}; choose from {sorted(DATAPATHS)}")
         self.datapath = datapath

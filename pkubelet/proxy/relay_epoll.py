@@ -1,8 +1,10 @@
 """Data path: every connection pair served by the one event-loop thread.
 
-recv_into() one large reusable buffer, send() straight out of it; only when
-the receiver is slow is the unsent tail copied aside, and reading from the
-sender pauses until it drains (backpressure without unbounded memory).
+recv_into() one large reusable buffer, send() straight out of it.  When the
+receiver is slow, the unsent tail stays where it is: that buffer is lent to
+the waiting socket and the loop takes another from a small pool, so no byte
+is ever copied in Python; reading from the sender pauses until the tail
+drains (backpressure without unbounded memory).
 No per-byte Python work and no thread per connection, so 1,000 idle
 connections cost two sockets and two small objects each.
 """
@@ -16,18 +18,20 @@ from .dial import AsyncDial, reset_close
 from .loop import IN, OUT, Loop
 
 READS_PER_EVENT = 8  # fairness cap: one busy stream cannot starve the others
+POOL_MAX = 8         # spare buffers kept for lending; more are freed when returned
 
 
 class _End:
     """One socket of a pair.  Direction 'self -> peer' is read here, written at peer."""
 
-    __slots__ = ("sock", "fd", "peer", "pending", "eof", "done", "pair", "handler")
+    __slots__ = ("sock", "fd", "peer", "pending", "lent", "eof", "done", "pair", "handler")
 
     def __init__(self, sock: socket.socket, pair: "_Pair") -> None:
         sock.setblocking(False)
         self.sock, self.fd, self.pair = sock, sock.fileno(), pair
         self.peer: _End | None = None
         self.pending: memoryview | None = None  # bytes waiting to be written TO this socket
+        self.lent: bytearray | None = None      # the pool buffer `pending` points into
         self.eof = False   # this socket sent EOF
         self.done = False  # direction self -> peer finished (EOF forwarded)
         self.handler = None  # bound once: the loop calls it with the epoll events
@@ -45,10 +49,12 @@ class _Pair:
 class EpollRelay:
     name = "epoll"
 
-    def __init__(self, loop: Loop, bufsize: int = 256 * 1024) -> None:
+    def __init__(self, loop: Loop, bufsize: int = 1 << 20) -> None:
         self.loop = loop
+        self._bufsize = bufsize
         self._buf = bytearray(bufsize)
         self._view = memoryview(self._buf)
+        self._pool: list[bytearray] = []
         self._pairs: set[_Pair] = set()
         self._dialing: set[socket.socket] = set()
 
@@ -122,7 +128,7 @@ class EpollRelay:
             except OSError:
                 return self._close(src.pair, reset=True)
             if sent < n:
-                dst.pending = memoryview(bytes(view[sent:n]))
+                self._lend(dst, sent, n)
                 self._update(src)
                 self._update(dst)
                 return
@@ -140,13 +146,24 @@ class EpollRelay:
         if len(rest):
             dst.pending = rest
             return
-        dst.pending = None
+        self._give_back(dst)
         src = dst.peer
         self._update(dst)
         if src.eof:
             self._forward_eof(src)
         else:
             self._update(src)
+
+    def _lend(self, dst: _End, start: int, end: int) -> None:
+        """Park the unsent tail in place and switch the loop to a fresh buffer."""
+        dst.lent, dst.pending = self._buf, self._view[start:end]
+        self._buf = self._pool.pop() if self._pool else bytearray(self._bufsize)
+        self._view = memoryview(self._buf)
+
+    def _give_back(self, end: _End) -> None:
+        buf, end.lent, end.pending = end.lent, None, None
+        if buf is not None and len(self._pool) < POOL_MAX:
+            self._pool.append(buf)
 
     def _forward_eof(self, src: _End) -> None:
         """src sent EOF and everything it sent is delivered: half-close the peer."""
@@ -172,6 +189,7 @@ class EpollRelay:
         pair.closed = True
         self._pairs.discard(pair)
         for end in (pair.a, pair.b):
+            self._give_back(end)
             self.loop.forget(end.fd)
             if reset:
                 reset_close(end.sock)

@@ -81,7 +81,7 @@ class _Pair:
 
 
 class ThreadRelay:
-    def __init__(self, copier: str = "recv", bufsize: int = 256 * 1024) -> None:
+    def __init__(self, copier: str = "recv", bufsize: int = 1 << 20) -> None:
         self.name = "threads-" + copier
         self._copy = COPIERS[copier]
         self._bufsize = bufsize
