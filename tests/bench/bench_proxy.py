@@ -329,9 +329,12 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--gib", type=float, default=1.0, help="bulk bytes per run, GiB (>= 1 for the record)")
     ap.add_argument("--reps", type=int, default=3)
     ap.add_argument("--datapaths", default=",".join(sorted(DATAPATHS)))
-    ap.add_argument("--concurrent", type=int, default=1000)
+    ap.add_argument("--concurrent", type=int, default=1000, help="connections to hold (0 = skip)")
+    ap.add_argument("--latency-count", type=int, default=2000, help="requests per kept-connection run")
+    ap.add_argument("--fresh-count", type=int, default=500, help="requests per fresh-connection run")
     args = ap.parse_args(argv)
     rows = run(gib=args.gib, reps=args.reps, datapaths=args.datapaths.split(","),
+               latency_count=args.latency_count, fresh_count=args.fresh_count,
                concurrent=args.concurrent)
     print(f"proxy benchmark: {rows[0]['bytes'] / (1 << 30):.2f} GiB bulk per run, median of "
           f"{args.reps} runs; latency = {MSG} B echo, 'kept' = one kept connection, "
