@@ -210,10 +210,12 @@ def _yaml_documents(text: str, path: str) -> list:
 
 def load_manifests(paths: list[str], recursive: bool = False) -> list[tuple[str, dict]]:
     """All objects named by `-f` arguments, as (source, object), in kubectl's order."""
+    from pkubectl.api.conversion import to_stored_version
+
     result = []
     for p in manifest_paths(paths, recursive):
         for obj in parse_documents(read_source(p), p):
-            result.append((p, obj))
+            result.append((p, to_stored_version(obj)))
     return result
 
 
