@@ -9,8 +9,11 @@ sync and the daemon share them.
 """
 from __future__ import annotations
 
-INITIAL_BACKOFF = 10.0
-MAX_BACKOFF = 300.0
+import os
+
+# Settings (tests shrink them): PKUBE_BACKOFF_INITIAL / PKUBE_BACKOFF_MAX, in seconds.
+INITIAL_BACKOFF = float(os.environ.get("PKUBE_BACKOFF_INITIAL", "10"))
+MAX_BACKOFF = float(os.environ.get("PKUBE_BACKOFF_MAX", "300"))
 BACKOFF_RESET = 2 * MAX_BACKOFF  # "reset after 10 min"
 
 
