@@ -20,6 +20,8 @@ NO_TYPE = ('You must specify the type of resource to get. Use "pkubectl api-reso
 
 
 def parse_selectors(selector: str | None, field_selector: str | None, kind=None):
+    if not selector and not field_selector:
+        return None, None
     from pkubectl.api import selectors
     try:
         ls = selectors.parse_label_selector(selector) if selector else None

@@ -152,16 +152,27 @@ def pod_summary(pod: dict) -> tuple[str, str, str]:
     return f"{ready}/{total}", reason, restarts_text
 
 
+_last_summary: tuple = (None, None)
+
+
+def _summary(pod: dict) -> tuple[str, str, str]:
+    """pod_summary for the three cells of one row, computed once per row."""
+    global _last_summary
+    if _last_summary[0] is not pod:
+        _last_summary = (pod, pod_summary(pod))
+    return _last_summary[1]
+
+
 def pod_ready(o, now):
-    return pod_summary(o)[0]
+    return _summary(o)[0]
 
 
 def pod_status(o, now):
-    return pod_summary(o)[1]
+    return _summary(o)[1]
 
 
 def pod_restarts(o, now):
-    return pod_summary(o)[2]
+    return _summary(o)[2]
 
 
 def pod_ip(o, now):
