@@ -22,17 +22,22 @@ import time
 from pkubelet import locks, node as nodes, podstate
 
 LOCK_TIMEOUT = float(os.environ.get("PKUBE_KUBELET_LOCK_TIMEOUT", "120"))
+# A CLI command waits less: if the daemon is busy (a long graceful stop), the command
+# returns and the daemon finishes the work.
+CLI_LOCK_TIMEOUT = float(os.environ.get("PKUBE_CLI_KUBELET_LOCK_TIMEOUT", "10"))
 PROBE_WORKERS = 32
 
 
 class Kubelet:
     def __init__(self, api, node_name: str = nodes.DEFAULT_NODE, *, home: str | None = None,
-                 agent: "nodes.NodeAgent | None" = None, heartbeat: bool = True):
+                 agent: "nodes.NodeAgent | None" = None, heartbeat: bool = True,
+                 lock_timeout: float = LOCK_TIMEOUT):
         self.api = api
         self.node_name = node_name
         self.home = home or api.store.home
         self.agent = agent or nodes.NodeAgent(api, node_name, home=self.home)
         self.heartbeat = heartbeat
+        self.lock_timeout = lock_timeout
         self.images_config = os.path.join(self.home, "images.yaml")
 
     # -- node -------------------------------------------------------------------------------
@@ -73,7 +78,7 @@ class Kubelet:
     def sync_once(self) -> int:
         """One kubelet pass over this node's pods; returns the number of changes."""
         try:
-            with locks.held(self.home, "kubelet-%s.lock" % self.node_name, timeout=LOCK_TIMEOUT):
+            with locks.held(self.home, "kubelet-%s.lock" % self.node_name, timeout=self.lock_timeout):
                 return self._sync()
         except locks.LockTimeout:
             return 0
@@ -247,5 +252,5 @@ def sync_local(api) -> int:
     key = id(api)
     kubelet = _local.get(key)
     if kubelet is None or kubelet.api is not api:
-        kubelet = _local[key] = Kubelet(api, nodes.DEFAULT_NODE)
+        kubelet = _local[key] = Kubelet(api, nodes.DEFAULT_NODE, lock_timeout=CLI_LOCK_TIMEOUT)
     return kubelet.sync_once()
