@@ -874,7 +874,7 @@ def register(app: typer.Typer) -> None:
 
     @rollout.command("status")
     def status(args: ArgsOpt = None,
-               watch: Annotated[bool, typer.Option("--watch", "-w", help="Watch the status of the rollout until it's done.")] = True,
+               watch: Annotated[bool, typer.Option("--watch/--no-watch", "-w", help="Watch the status of the rollout until it's done.")] = True,
                revision: Annotated[int, typer.Option("--revision", help="Pin to a specific revision for showing its status. Defaults to 0 (last revision).")] = 0,
                timeout: Annotated[str, typer.Option("--timeout", help="The length of time to wait before ending watch, zero means never.")] = "0s",
                namespace: NamespaceOpt = None, filename: FilenameOpt = None, recursive: RecursiveOpt = False,
@@ -957,7 +957,7 @@ def register(app: typer.Typer) -> None:
                 from_: Annotated[Optional[str], typer.Option("--from", help="The name of a resource from which to inject environment variables")] = None,
                 prefix: Annotated[Optional[str], typer.Option("--prefix", help="Prefix to append to variable names")] = None,
                 keys: Annotated[Optional[list[str]], typer.Option("--keys", help="Comma-separated list of keys to import from specified resource")] = None,
-                overwrite: Annotated[bool, typer.Option("--overwrite", help="If true, allow environment to be overwritten, otherwise reject updates that overwrite existing environment.")] = True,
+                overwrite: Annotated[bool, typer.Option("--overwrite/--no-overwrite", help="If true, allow environment to be overwritten, otherwise reject updates that overwrite existing environment.")] = True,
                 dry_run: DryRunOpt = None, output: OutputOpt = None,
                 context: ContextOpt = None, kubeconfig: KubeconfigOpt = None):
         """Update environment variables on a pod template."""
