@@ -98,6 +98,11 @@ def cleanup_home(home: str, started: list) -> None:
             except OSError:
                 pass
             p.wait(5)
+    try:
+        from pkubelet.runtime import process
+        process.kill_all_in(os.path.join(home, "pods"))
+    except Exception:  # noqa: BLE001 - cleanup must go on
+        pass
     kill_processes_of(home)
 
 
@@ -135,7 +140,7 @@ def cluster(tmp_path):
         yield c
     finally:
         try:
-            c.kubelet("stop", timeout=30)
+            c.kubelet("stop", "--stop-pods", timeout=60)
         except Exception:  # noqa: BLE001 - cleanup must go on
             pass
         cleanup_home(home, c.started)
