@@ -24,6 +24,8 @@ CONTROLLERS: list[tuple[str, str]] = [
     ("deployment", "pkubectl.controllers.deployment:sync"),
     ("replicaset", "pkubectl.controllers.replicaset:sync"),
     ("garbagecollector", "pkubectl.controllers.garbagecollector:sync"),
+    ("endpoints", "pkubectl.controllers.endpoints:sync"),
+    ("loadbalancer", "pkubectl.controllers.loadbalancer:sync"),
 ]
 LOCK_TIMEOUT = float(os.environ.get("PKUBE_CONTROLLERS_LOCK_TIMEOUT", "30"))
 
