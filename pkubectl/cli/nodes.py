@@ -1,7 +1,8 @@
 """`cordon`, `uncordon` and `drain`: take a node out of scheduling, and empty it.
 
-cordon is the patch kubectl sends, spec.unschedulable true (uncordon removes it); the
-scheduler's NodeUnschedulable filter honours it. drain cordons, sorts the node's pods
+cordon is the patch kubectl sends, spec.unschedulable true (uncordon removes it), plus
+the node.kubernetes.io/unschedulable:NoSchedule taint that Kubernetes' node lifecycle
+controller would add; the scheduler's NodeUnschedulable filter honours both. drain cordons, sorts the node's pods
 through kubectl's filter table (DaemonSet-managed, mirror, local storage, no
 controller), evicts — deletes, gracefully — the ones it may, and waits for them to be
 gone while running the control loops, so their controllers recreate them elsewhere.
@@ -19,6 +20,7 @@ from pkubectl.cli import common
 from pkubectl.cli.common import CliError, ContextOpt, DryRunOpt, KubeconfigOpt, SelectorOpt, err, out
 
 MIRROR_ANNOTATION = "kubernetes.io/config.mirror"
+UNSCHEDULABLE_TAINT = "node.kubernetes.io/unschedulable"
 
 
 # -- cordon / uncordon -----------------------------------------------------------------
@@ -41,8 +43,14 @@ def set_unschedulable(inv, node: dict, value: bool, dry_run: str) -> bool:
     if bool((node.get("spec") or {}).get("unschedulable")) == value:
         return False
     if dry_run == "none":
-        patch = {"spec": {"unschedulable": True if value else None}}
-        inv.api.patch(registry.by_kind("Node"), None, node["metadata"]["name"], patch, "strategic")
+        # The taint is the node lifecycle controller's job in Kubernetes (TaintNodesByCondition);
+        # pkube has no such controller for it, so cordon keeps it in step here.
+        taints = [t for t in (node.get("spec") or {}).get("taints") or [] if t.get("key") != UNSCHEDULABLE_TAINT]
+        if value:
+            from pkubectl.api.server import now
+            taints.append({"key": UNSCHEDULABLE_TAINT, "effect": "NoSchedule", "timeAdded": now()})
+        patch = {"spec": {"unschedulable": True if value else None, "taints": taints or None}}
+        inv.api.patch(registry.by_kind("Node"), None, node["metadata"]["name"], patch, "merge")
     return True
 
 

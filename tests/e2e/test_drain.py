@@ -20,8 +20,12 @@ def test_cordon_and_uncordon_messages(cluster):
     assert cluster.ok("cordon", "pkube") == "node/pkube cordoned\n"
     assert cluster.ok("cordon", "pkube") == "node/pkube already cordoned\n"
     assert "SchedulingDisabled" in cluster.ok("get", "node", "pkube")
+    node = json.loads(cluster.ok("get", "node", "pkube", "-o", "json"))
+    assert node["spec"]["unschedulable"] is True
+    assert [(t["key"], t["effect"]) for t in node["spec"]["taints"]] == [("node.kubernetes.io/unschedulable", "NoSchedule")]
     assert cluster.ok("uncordon", "pkube", "--dry-run=client") == "node/pkube uncordoned (dry run)\n"
     assert cluster.ok("uncordon", "pkube") == "node/pkube uncordoned\n"
+    assert not json.loads(cluster.ok("get", "node", "pkube", "-o", "json"))["spec"].get("taints")
     assert cluster.ok("uncordon", "pkube") == "node/pkube already uncordoned\n"
     r = cluster.pk("cordon", "nope")
     assert (r.returncode, r.stderr) == (1, 'Error from server (NotFound): nodes "nope" not found\n')
