@@ -36,7 +36,7 @@ LOOPS = {
     "kubelet": ("pkubelet.daemon:kubelet_loop", float(os.environ.get("PKUBE_KUBELET_SYNC_PERIOD", "0.3"))),
     "heartbeat": ("pkubelet.daemon:heartbeat_loop", 1.0),
     "compaction": ("pkubelet.daemon:compact", 300.0),
-    "proxy": ("pkubelet.daemon:sync_proxy", 1.0),
+    "proxy": ("pkubelet.daemon:sync_proxy", 0.2),
 }
 
 
@@ -65,9 +65,11 @@ def compact(api) -> int:
 
 
 def sync_proxy(api) -> int:
-    """Service proxy hook: make the userspace proxy (pkubelet.proxy) serve every Service
-    port. Filled in by the proxy integration; until then it does nothing."""
-    return 0
+    """Service proxy: ClusterIPs, LoadBalancer IPs and the default node's NodePorts
+    (pkubelet.proxier; a pass is a no-op unless the store changed)."""
+    from pkubelet import proxier
+
+    return proxier.sync(api)
 
 
 FACTORIES = {"pkubelet.daemon:kubelet_loop", "pkubelet.daemon:heartbeat_loop"}
@@ -288,5 +290,11 @@ def node_agent_loops(agent_args: dict, heartbeat_interval: float) -> dict:
         agent.register()
         return kubelet.Kubelet(api, agent_args["name"], agent=agent, heartbeat=False).sync_once
 
+    def proxy_pass(api):  # this node's NodePorts (pkubelet.proxier)
+        from pkubelet import proxier
+
+        return lambda: proxier.sync(api, agent_args["name"])
+
     return {"heartbeat": (heartbeat, min(1.0, heartbeat_interval)),
-            "kubelet": (kubelet_pass, LOOPS["kubelet"][1])}
+            "kubelet": (kubelet_pass, LOOPS["kubelet"][1]),
+            "proxy": (proxy_pass, LOOPS["proxy"][1])}

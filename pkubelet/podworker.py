@@ -300,6 +300,10 @@ class PodWorker:
             entry["backoff"] = restarts.next_backoff(entry.get("backoff"), self.now)
         self.state.save()
         self.changes += 1
+        from pkubelet import hosts  # /etc/hosts with the Services, in a private mount namespace
+
+        argv = hosts.prepare(self.kl.api, self.pod, self.home, self.pod_ip, argv, env,
+                             lambda type_, reason, message: self.event(type_, reason, message))
         try:
             process.start(run_dir, argv, env, cwd, stdin=bool(c.get("stdin")))
         except process.StartError as err:
