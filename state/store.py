@@ -238,6 +238,7 @@ class _Txn:
         self.store = store
         self.conn = store.conn
         self._rev: int | None = None
+        self._start_rev: int | None = None
         self.writes = 0
 
     def __enter__(self) -> "_Txn":
@@ -256,7 +257,9 @@ class _Txn:
             except sqlite3.OperationalError as e:
                 self.conn.execute("ROLLBACK")
                 raise Unavailable(_explain(e, self.store.path)) from None
-            if self._rev is not None and self._rev % COMPACT_EVERY == 0:
+            # Compact whenever this commit crossed a multiple of COMPACT_EVERY (a
+            # batched commit may jump several revisions at once).
+            if self._rev is not None and self._rev // COMPACT_EVERY != self._start_rev // COMPACT_EVERY:
                 self.store.compact()
         else:
             self.conn.execute("ROLLBACK")
@@ -269,6 +272,8 @@ class _Txn:
         return self._rev
 
     def _next_rev(self) -> int:
+        if self._start_rev is None:
+            self._start_rev = self.current_rev()
         self._rev = self.current_rev() + 1
         return self._rev
 
