@@ -12,8 +12,6 @@ from __future__ import annotations
 import os
 import sys
 
-import typer
-
 # verb -> module that defines it (each module has `register(app)`)
 COMMANDS: dict[str, str] = {
     "get": "pkubectl.cli.get",
@@ -84,6 +82,9 @@ def hoist_global_flags(argv: list[str]) -> tuple[list[str], str | None]:
 def build_app(verb: str | None):
     import importlib
 
+    global typer  # imported here, not at the top: `__complete` must not pay for it
+    import typer
+
     app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, rich_markup_mode=None,
                       no_args_is_help=False,
                       context_settings={"help_option_names": ["-h", "--help"]},
@@ -109,6 +110,10 @@ def build_app(verb: str | None):
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["__complete"]:
+        # Shell completion on every <TAB>: answered without typer (completion.py).
+        from pkubectl.cli import completion
+        return completion.complete_main(argv[1:])
     argv, verb = hoist_global_flags(argv)
     code = run(argv, verb)
     sys.stdout.flush()
@@ -121,6 +126,7 @@ def run(argv: list[str], verb: str | None) -> int:
 
     try:
         app = build_app(verb)
+        import typer
         from typer import exceptions as tx
         from typer._click import exceptions as cx
         command = typer.main.get_command(app)
