@@ -51,6 +51,8 @@ class Kubelet:
                 agent.register()
             else:
                 agent.node = live
+                if self.heartbeat and agent.renew_lease():  # a CLI's first pass heartbeats too
+                    agent.post_status()
         elif self.heartbeat and agent.renew_lease():
             agent.post_status()
 

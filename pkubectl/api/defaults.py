@@ -217,6 +217,16 @@ def _tolerates(tolerations: list, taint: str) -> bool:
     )
 
 
+def _toleration_seconds() -> int:
+    """PKUBE_POD_EVICTION_TIMEOUT replaces the 300 s (kube-apiserver's
+    --default-not-ready-toleration-seconds / --default-unreachable-toleration-seconds)."""
+    import os
+    try:
+        return int(os.environ.get("PKUBE_POD_EVICTION_TIMEOUT", DEFAULT_TOLERATION_SECONDS))
+    except ValueError:
+        return DEFAULT_TOLERATION_SECONDS
+
+
 def _default_tolerations(spec: dict) -> None:
     """DefaultTolerationSeconds admission: tolerate not-ready/unreachable for 300s."""
     tolerations = _list(spec, "tolerations")
@@ -226,7 +236,7 @@ def _default_tolerations(spec: dict) -> None:
                 "key": taint,
                 "operator": "Exists",
                 "effect": "NoExecute",
-                "tolerationSeconds": DEFAULT_TOLERATION_SECONDS,
+                "tolerationSeconds": _toleration_seconds(),
             })
     spec["tolerations"] = tolerations
 

@@ -24,6 +24,13 @@ CONTROLLERS: list[tuple[str, str]] = [
     ("deployment", "pkubectl.controllers.deployment:sync"),
     ("replicaset", "pkubectl.controllers.replicaset:sync"),
     ("garbagecollector", "pkubectl.controllers.garbagecollector:sync"),
+    ("nodelifecycle", "pkubectl.controllers.nodelifecycle:sync"),
+    ("podgc", "pkubectl.controllers.podgc:sync"),
+    ("job", "pkubectl.controllers.job:sync"),
+    ("cronjob", "pkubectl.controllers.cronjob:sync"),
+    ("daemonset", "pkubectl.controllers.daemonset:sync"),
+    ("statefulset", "pkubectl.controllers.statefulset:sync"),
+    ("hpa", "pkubectl.controllers.hpa:sync"),
     ("endpoints", "pkubectl.controllers.endpoints:sync"),
     ("loadbalancer", "pkubectl.controllers.loadbalancer:sync"),
 ]
