@@ -2,6 +2,8 @@
 
     pkubelet run                 the daemon in the foreground (all loops)
     pkubelet start               the daemon in the background; returns once it is up
+                                 (run/start --service-node-port-range=30000-32767 sets the
+                                 cluster's NodePort range once, kept in kube-system/pkube-config)
     pkubelet stop [--stop-pods]  stop the daemon (containers keep running unless --stop-pods/--all)
     pkubelet status              is the daemon running?
     pkubelet sync                one kubelet pass of the default node, then exit
@@ -48,15 +50,40 @@ def _taints(text: str) -> list:
     return out
 
 
+def set_node_port_range(text: str | None) -> None:
+    """--service-node-port-range: stored once in the kube-system ConfigMap pkube-config,
+    which the API reads on every Service write (env PKUBE_SERVICE_NODE_PORT_RANGE is the
+    fallback). Services made before keep their ports."""
+    if not text:
+        return
+    from pkubectl.api import registry, server
+
+    try:
+        server.parse_node_port_range(text)
+    except ValueError as err:
+        raise SystemExit("error: --service-node-port-range: %s" % err)
+    api = server.Api()
+    kind, (ns, name) = registry.by_kind("ConfigMap"), server.CLUSTER_CONFIG
+    cm = api.try_get(kind, ns, name)
+    if cm is None:
+        api.create({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": name, "namespace": ns},
+                    "data": {server.NODE_PORT_RANGE_KEY: text}})
+    elif (cm.get("data") or {}).get(server.NODE_PORT_RANGE_KEY) != text:
+        cm["data"] = dict(cm.get("data") or {}, **{server.NODE_PORT_RANGE_KEY: text})
+        api.update(cm)
+
+
 def cmd_run(args) -> int:
     from pkubelet import daemon
 
+    set_node_port_range(args.service_node_port_range)
     return daemon.Daemon(_home()).run()
 
 
 def cmd_start(args) -> int:
     from pkubelet import daemon
 
+    set_node_port_range(args.service_node_port_range)
     home = _home()
     pid = daemon.running_pid(home)
     if pid:
@@ -129,8 +156,12 @@ def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="pkubelet", description=__doc__.split("\n\n")[0])
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
-    sub.add_parser("run", help="run the daemon in the foreground").set_defaults(fn=cmd_run)
-    sub.add_parser("start", help="start the daemon in the background").set_defaults(fn=cmd_start)
+    for verb, fn, text in (("run", cmd_run, "run the daemon in the foreground"),
+                           ("start", cmd_start, "start the daemon in the background")):
+        sp = sub.add_parser(verb, help=text)
+        sp.add_argument("--service-node-port-range", default=None, metavar="FROM-TO",
+                        help="NodePort range of the cluster, e.g. 30000-32767 (stored once)")
+        sp.set_defaults(fn=fn)
     stop = sub.add_parser("stop", help="stop the daemon (containers keep running)")
     stop.add_argument("--stop-pods", "--all", dest="stop_pods", action="store_true",
                       help="also stop every container process")

@@ -68,7 +68,29 @@ def spec_of(obj: dict) -> dict:
     return {k: v for k, v in obj.items() if k not in ("metadata", "status", "apiVersion", "kind")}
 
 
-def node_port_range() -> tuple[int, int]:
+# The cluster's --service-node-port-range: `pkubelet start --service-node-port-range=A-B`
+# stores it here once; the env var is the fallback (then the default).
+CLUSTER_CONFIG = ("kube-system", "pkube-config")
+NODE_PORT_RANGE_KEY = "service-node-port-range"
+
+
+def parse_node_port_range(text: str) -> tuple[int, int]:
+    """"30000-32767" -> (30000, 32767); ValueError with the reason otherwise."""
+    lo, sep, hi = text.strip().partition("-")
+    if not sep or not lo.isdigit() or not hi.isdigit() or not 1 <= int(lo) <= int(hi) <= 65535:
+        raise ValueError(f'invalid port range "{text}": expected FROM-TO, e.g. 30000-32767')
+    return int(lo), int(hi)
+
+
+def node_port_range(tx=None) -> tuple[int, int]:
+    if tx is not None:
+        cm = tx.get("configmaps", *CLUSTER_CONFIG)
+        text = ((cm or {}).get("data") or {}).get(NODE_PORT_RANGE_KEY)
+        if text:
+            try:
+                return parse_node_port_range(text)
+            except ValueError:
+                pass
     text = os.environ.get("PKUBE_SERVICE_NODE_PORT_RANGE")
     if text:
         lo, _, hi = text.partition("-")
@@ -193,6 +215,9 @@ class Api:
         decode_error = validation.secret_decode_error(obj) if kind.kind == "Secret" else None
         if decode_error:
             raise errors.bad_request(decode_error)
+        if kind.kind == "Service":
+            with self._txn() as tx:  # validation checks nodePorts against the cluster's range
+                validation.NODE_PORT_RANGE = node_port_range(tx)
         causes = validation.validate(obj)
         if causes:
             raise errors.invalid(kind.kind, kind.group, name, causes)
@@ -481,7 +506,9 @@ class Api:
                 ip = self._free_ip(SERVICE_CIDR, taken_ips, offset=10)
             spec["clusterIP"] = ip
             spec["clusterIPs"] = [ip]
-        lo, hi = node_port_range()
+        from pkubectl.api import validation
+
+        lo, hi = validation.NODE_PORT_RANGE = node_port_range(tx)
         for i, p in enumerate(spec.get("ports") or []):
             if not isinstance(p, dict):
                 continue

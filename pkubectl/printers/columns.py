@@ -411,15 +411,17 @@ def svc_selector(o, now):
 
 
 def endpoints(o, now):
+    """formatEndpoints: per subset, port by port, each ready address; `<none>` only when
+    there are no subsets (a subset of not-ready addresses only shows an empty cell)."""
     addrs = []
     for subset in o.get("subsets") or []:
         ports = subset.get("ports") or []
-        for a in subset.get("addresses") or []:
-            if ports:
-                addrs += [f"{a.get('ip')}:{p.get('port')}" for p in ports]
-            else:
-                addrs.append(a.get("ip"))
-    if not addrs:
+        if not ports:
+            addrs += [a.get("ip") for a in subset.get("addresses") or []]
+        for p in ports:
+            addrs += [f"[{a.get('ip')}]:{p.get('port')}" if ":" in (a.get("ip") or "") else
+                      f"{a.get('ip')}:{p.get('port')}" for a in subset.get("addresses") or []]
+    if not o.get("subsets"):
         return NONE
     if len(addrs) > 3:
         return ",".join(addrs[:3]) + f" + {len(addrs) - 3} more..."

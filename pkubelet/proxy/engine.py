@@ -111,6 +111,9 @@ class Proxy:
         self._relay = None
         self._listeners: dict[tuple[str, int], _Listener] = {}
         self._lock = threading.Lock()  # serialises start/stop/sync callers
+        # Called on the loop thread with (rule, client address) for every accepted
+        # connection (port-forward prints "Handling connection for N"); must not block.
+        self.on_accept: Callable[[ServiceRule, tuple], None] | None = None
 
     # -- lifecycle ---------------------------------------------------------
     def start(self) -> None:
@@ -230,6 +233,8 @@ class Proxy:
                 reset_close(client)  # no ready endpoints: fail fast, like a refused connect
                 continue
             tune(client)
+            if self.on_accept is not None:
+                self.on_accept(listener.rule, peer)
             self._relay.open(client, peer[0], listener.balancer)
 
     def _pause(self, listener: _Listener) -> None:

@@ -49,9 +49,10 @@ class PortForward:
 
 
 def forward(local_addr: str, local_port: int, target_ip: str, target_port: int,
-            datapath: str = DEFAULT_DATAPATH) -> PortForward:
+            datapath: str = DEFAULT_DATAPATH, on_accept=None) -> PortForward:
     """Listen on local_addr:local_port (0 = any free port) and relay to target_ip:target_port.
 
+    on_accept(rule, peer) is called for each accepted connection (on the proxy's loop thread).
     Raises PortForwardError (kubectl's message) when the local port cannot be bound.
     """
     rule = ServiceRule(key=f"port-forward/{local_addr}:{local_port}", listen_ip=local_addr,
@@ -67,6 +68,7 @@ def forward(local_addr: str, local_port: int, target_ip: str, target_port: int,
         rule = ServiceRule(key=f"port-forward/{local_addr}:{local_port}", listen_ip=local_addr,
                            listen_port=local_port, endpoints=((target_ip, target_port),))
     proxy = Proxy(datapath=datapath)
+    proxy.on_accept = on_accept
     errors = proxy.sync([rule])
     if errors:
         proxy.stop()
