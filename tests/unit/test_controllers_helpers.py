@@ -172,3 +172,70 @@ def test_proportion_distributes_by_max_replicas_annotation():
     # 7 * 23 / 13 = 12.38 -> 12, so +5 (capped by what is left to add)
     assert deployment.get_proportion(rs, d, 10, 0) == 5
     assert deployment.get_proportion(rs, d, 10, 8) == 2
+
+
+# -- rollout status viewers (pkubectl/cli/workloads.py) ---------------------------------------------
+def _viewer_deploy(generation=2, observed=2, replicas=3, updated=3, total=3, available=3, reason=None):
+    d = {"metadata": {"name": "web", "generation": generation, "annotations": {"deployment.kubernetes.io/revision": "2"}},
+         "spec": {"replicas": replicas},
+         "status": {"observedGeneration": observed, "updatedReplicas": updated, "replicas": total,
+                    "availableReplicas": available}}
+    if reason:
+        d["status"]["conditions"] = [{"type": "Progressing", "reason": reason}]
+    return d
+
+
+@pytest.mark.parametrize("kw,expected", [
+    (dict(observed=1), ("Waiting for deployment spec update to be observed...", False)),
+    (dict(updated=1), ('Waiting for deployment "web" rollout to finish: 1 out of 3 new replicas have been '
+                       "updated...", False)),
+    (dict(total=4), ('Waiting for deployment "web" rollout to finish: 1 old replicas are pending termination...',
+                     False)),
+    (dict(available=2), ('Waiting for deployment "web" rollout to finish: 2 of 3 updated replicas are '
+                         "available...", False)),
+    (dict(), ('deployment "web" successfully rolled out', True)),
+])
+def test_deployment_status_viewer(kw, expected):
+    from pkubectl.cli import workloads
+    assert workloads.deployment_status(_viewer_deploy(**kw), 0) == expected
+
+
+def test_deployment_status_viewer_errors():
+    from pkubectl.cli import workloads
+    from pkubectl.cli.common import CliError
+    with pytest.raises(CliError, match='deployment "web" exceeded its progress deadline'):
+        workloads.deployment_status(_viewer_deploy(reason="ProgressDeadlineExceeded"), 0)
+    with pytest.raises(CliError, match=r"desired revision \(3\) is different from the running revision \(2\)"):
+        workloads.deployment_status(_viewer_deploy(), 3)
+
+
+def test_daemonset_and_statefulset_status_viewers():
+    from pkubectl.cli import workloads
+    ds = {"metadata": {"name": "x", "generation": 1}, "spec": {"updateStrategy": {"type": "RollingUpdate"}},
+          "status": {"observedGeneration": 1, "desiredNumberScheduled": 3, "updatedNumberScheduled": 2,
+                     "numberAvailable": 1}}
+    assert workloads.daemonset_status(ds, 0) == (
+        'Waiting for daemon set "x" rollout to finish: 2 out of 3 new pods have been updated...', False)
+    ds["status"]["updatedNumberScheduled"] = 3
+    assert workloads.daemonset_status(ds, 0)[0] == \
+        'Waiting for daemon set "x" rollout to finish: 1 of 3 updated pods are available...'
+    ds["status"]["numberAvailable"] = 3
+    assert workloads.daemonset_status(ds, 0) == ('daemon set "x" successfully rolled out', True)
+    sts = {"metadata": {"name": "db", "generation": 1},
+           "spec": {"replicas": 3, "updateStrategy": {"type": "RollingUpdate", "rollingUpdate": {"partition": 0}}},
+           "status": {"observedGeneration": 1, "readyReplicas": 1, "updatedReplicas": 1}}
+    assert workloads.statefulset_status(sts, 0) == ("Waiting for 2 pods to be ready...", False)
+    sts["status"]["readyReplicas"] = 3
+    assert workloads.statefulset_status(sts, 0) == (
+        "Waiting for partitioned roll out to finish: 1 out of 3 new pods have been updated...", False)
+    sts["status"]["updatedReplicas"] = 3
+    assert workloads.statefulset_status(sts, 0) == ("partitioned roll out complete: 3 new pods have been updated...",
+                                                    True)
+    del sts["spec"]["updateStrategy"]["rollingUpdate"]
+    sts["status"].update(currentRevision="db-1", updateRevision="db-2", currentReplicas=3)
+    assert workloads.statefulset_status(sts, 0) == (
+        "waiting for statefulset rolling update to complete 3 pods at revision db-2...", False)
+    sts["spec"]["updateStrategy"] = {"type": "OnDelete"}
+    from pkubectl.cli.common import CliError
+    with pytest.raises(CliError, match="rollout status is only available for RollingUpdate strategy type"):
+        workloads.statefulset_status(sts, 0)
