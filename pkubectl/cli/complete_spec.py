@@ -3,6 +3,7 @@ verbs, sub-verbs and flags for `pkubectl __complete`, which must not import type
 FLAG_TABLE rows: [names, help, takes a value, repeatable]; commands list row numbers.
 Do not edit; regenerate."""
 FLAG_TABLE = [
+    [['--address'], 'Addresses to listen on (comma separated). Only accepts IP addresses or localhost as a value. When localhost is supplied, pkubectl will try to bind on both 127.0.0.1 and ::1 and will fail if neither of these addresses are available to bind.', True, True],
     [['--all'], 'Delete all resources, in the namespace of the specified resource types.', False, False],
     [['--all'], 'Select all resources in the namespace of the specified resource types', False, False],
     [['--all'], 'Select all resources in the namespace of the specified resource types.', False, False],
@@ -20,6 +21,7 @@ FLAG_TABLE = [
     [['--chunk-size'], 'Return large lists in chunks rather than all at once.', True, False],
     [['--client'], 'If true, shows client version only (no server required).', False, False],
     [['--cluster'], 'cluster for the context entry in kubeconfig', True, False],
+    [['--cluster-ip'], "ClusterIP to be assigned to the service. Leave empty to auto-allocate, or set to 'None' to create a headless service.", True, False],
     [['--clusterip'], "Assign your own ClusterIP or set to 'None' for a 'headless' service (no loadbalancing).", True, False],
     [['--command'], "If true and extra arguments are present, use them as the 'command' field in the container, rather than the 'args' field which is the default.", False, False],
     [['--container', '-c'], 'Container name. If omitted, use the kubectl.kubernetes.io/default-container annotation for selecting the container to be attached or the first container in the pod will be chosen', True, False],
@@ -27,6 +29,7 @@ FLAG_TABLE = [
     [['--containers'], 'If present, print usage of containers within a pod.', False, False],
     [['--containers', '-c'], 'The names of containers in the selected pod templates to change - may use wildcards', True, False],
     [['--context'], 'The name of the kubeconfig context to use', True, False],
+    [['--cpu'], 'Target CPU utilization over all the pods. When specified as a percentage (e.g."70%" for 70% of requested CPU) it will target average utilization. When specified as quantity (e.g."500m" for 500 milliCPU) it will target average value. Value without units is treated as a quantity with miliCPU being the unit (e.g."500" is "500m").', True, False],
     [['--current'], 'Modify the current context', False, False],
     [['--current-replicas'], 'Precondition for current size. Requires that the current size of the resource match this value in order to scale. -1 (default) for no condition.', True, False],
     [['--delete-emptydir-data'], 'Continue even if there are pods using emptyDir (local data that will be deleted when the node is drained).', False, False],
@@ -39,7 +42,9 @@ FLAG_TABLE = [
     [['--edit'], 'Edit the API resource before creating', False, False],
     [['--env'], 'Environment variables to set in the container.', True, True],
     [['--expose'], 'If true, create a ClusterIP service associated with the pod. Requires `--port`.', False, False],
+    [['--external-ip'], 'Additional external IP address (not managed by Kubernetes) to accept for the service. pkube serves it only if it is a loopback address.', True, False],
     [['--external-name'], 'External name of service', True, False],
+    [['--field-manager'], 'Name of the manager used to track field ownership.', True, False],
     [['--field-selector'], "Selector (field query) to filter on, supports '=', '==', and '!='.", True, False],
     [['--field-selector'], 'Selector (field query) to filter on.', True, False],
     [['--filename', '-f'], 'Filename, directory, or URL to files; - for stdin.', True, True],
@@ -72,11 +77,18 @@ FLAG_TABLE = [
     [['--kubeconfig'], 'Path to the kubeconfig file to use for CLI requests.', True, False],
     [['--label-columns', '-L'], 'Accepts a comma separated list of labels that are going to be presented as columns.', True, True],
     [['--labels', '-l'], 'Comma separated labels to apply to the pod. Will override previous values.', True, True],
+    [['--labels', '-l'], 'Labels to apply to the service created by this call.', True, False],
     [['--limit-bytes'], 'Maximum bytes of logs to return. Defaults to no limit.', True, False],
     [['--list'], 'If true, display the environment and any changes in the standard format.', False, False],
     [['--list'], 'If true, display the labels/annotations for a given resource.', False, False],
+    [['--load-balancer-ip'], 'IP to assign to the LoadBalancer. If empty, an ephemeral IP will be created and used.', True, False],
+    [['--max'], 'The upper limit for the number of pods that can be set by the autoscaler. Required.', True, False],
     [['--max-log-requests'], 'Specify maximum number of concurrent logs to follow when using by a selector. Defaults to 5.', True, False],
+    [['--memory'], 'Target memory utilization over all the pods. When specified as a percentage (e.g."60%" for 60% of requested memory) it will target average utilization. When specified as quantity (e.g."200Mi" for 200 MiB, "1Gi" for 1 GiB) it will target average value. Value without units is treated as a quantity with mebibytes being the unit (e.g."200" is "200Mi").', True, False],
+    [['--min'], "The lower limit for the number of pods that can be set by the autoscaler. If it's not specified or negative, the server will apply a default value.", True, False],
     [['--minify'], 'Remove all information not used by current-context from the output', False, False],
+    [['--name'], 'The name for the newly created object.', True, False],
+    [['--name'], 'The name for the newly created object. If not specified, the name of the input resource will be used.', True, False],
     [['--namespace', '-n'], 'If present, the namespace scope for this CLI request', True, False],
     [['--namespaced'], 'If false, non-namespaced resources will be returned, otherwise returning namespaced resources by default.', False, False],
     [['--no-headers'], 'If present, print output without headers', False, False],
@@ -92,13 +104,16 @@ FLAG_TABLE = [
     [['--patch', '-p'], 'The patch to be applied to the resource JSON file.', True, False],
     [['--patch-file'], 'A file containing a patch to be applied to the resource.', True, False],
     [['--pkube-home'], 'the pkube state directory of this cluster', True, False],
+    [['--pod-running-timeout'], 'The length of time (like 5s, 2m, or 3h, higher than zero) to wait until at least one pod is running', True, False],
     [['--pod-running-timeout'], 'The length of time to wait until at least one pod is running', True, False],
     [['--pod-selector'], 'Label selector to filter pods on the node', True, False],
     [['--port'], 'The containerPort that this deployment exposes.', True, False],
+    [['--port'], 'The port that the service should serve on. Copied from the resource being exposed, if unspecified', True, False],
     [['--port'], 'The port that this container exposes.', True, False],
     [['--prefix'], 'Prefix each log line with the log source (pod name and container name)', False, False],
     [['--prefix'], 'Prefix to append to variable names', True, False],
     [['--previous', '-p'], 'If true, print the logs for the previous instance of the container in a pod if it exists.', False, False],
+    [['--protocol'], "The network protocol for the service to be created. Default is 'TCP'.", True, False],
     [['--prune'], 'Automatically delete resource objects that do not appear in the configs and are created by either apply or create --save-config. Should be used with either -l or --all.', False, False],
     [['--quiet', '-q'], 'Only print output from the remote session', False, False],
     [['--raw'], 'Display raw byte data and sensitive data', False, False],
@@ -115,10 +130,12 @@ FLAG_TABLE = [
     [['--rm'], 'If true, delete the pod after it exits. Only valid when attaching to the container.', False, False],
     [['--save-config'], 'If true, the configuration of current object will be saved in its annotation.', False, False],
     [['--schedule'], 'A schedule in the Cron format the job should be run with.', True, False],
+    [['--selector'], 'A label selector to use for this service. Only equality-based selector requirements are supported.', True, False],
     [['--selector', '-l'], "Selector (label query) to filter on, supports '=', '==', '!=', 'in', 'notin'.", True, False],
     [['--server'], 'not used by pkube: a cluster is a state directory (use --pkube-home)', True, False],
     [['--server-side'], 'If true, apply runs in the server instead of the client.', False, False],
-    [['--show-events'], 'If true, display events related to the described object.', False, False],
+    [['--session-affinity'], "If non-empty, set the session affinity for the service to this; legal values: 'None', 'ClientIP'", True, False],
+    [['--show-events'], 'If true, display events related to the described object.', True, False],
     [['--show-kind'], 'If present, list the resource type for the requested object(s).', False, False],
     [['--show-labels'], 'When printing, show all labels as the last column.', False, False],
     [['--show-managed-fields'], 'If true, keep the managedFields when printing objects in JSON or YAML format.', False, False],
@@ -132,6 +149,7 @@ FLAG_TABLE = [
     [['--stdin', '-i'], 'Pass stdin to the container', False, False],
     [['--subresource'], 'If specified, patch will operate on the subresource of the requested object.', True, False],
     [['--tail'], 'Lines of recent log file to display. Defaults to -1 with no selector, showing all log lines otherwise 10, if a selector is provided.', True, False],
+    [['--target-port'], 'Name or number for the port on the container that the service should direct traffic to. Optional.', True, False],
     [['--tcp'], "Port pairs can be specified as '<port>:<targetPort>'.", True, True],
     [['--template'], 'Template string or path to template file to use when -o=go-template, -o=go-template-file.', True, False],
     [['--timeout'], 'The length of time to wait before ending watch, zero means never.', True, False],
@@ -145,6 +163,7 @@ FLAG_TABLE = [
     [['--tty', '-t'], 'Stdin is a TTY', False, False],
     [['--type'], 'The type of patch being provided; one of [json merge strategic]', True, False],
     [['--type'], 'The type of secret to create', True, False],
+    [['--type'], "Type for this service: ClusterIP, NodePort, LoadBalancer, or ExternalName. Default is 'ClusterIP'.", True, False],
     [['--user'], 'user for the context entry in kubeconfig', True, False],
     [['--validate'], 'Must be one of: strict (or true), warn, ignore (or false).', True, False],
     [['--verbs'], 'Limit to resources that support the specified verbs.', True, True],
@@ -162,19 +181,23 @@ SPEC = {
   'annotate': {
    'help': 'Update the annotations on a resource',
    'args': True,
-   'flags': [3, 5, 23, 32, 37, 39, 66, 71, 74, 82, 85, 100, 103, 112]},
+   'flags': [4, 6, 25, 35, 42, 44, 71, 77, 86, 94, 97, 115, 118, 128]},
   'api-resources': {
    'help': 'Print the supported API resources on the server',
-   'flags': [8, 11, 23, 66, 74, 75, 78, 82, 121, 144]},
+   'flags': [9, 12, 25, 71, 86, 87, 90, 94, 138, 163]},
   'api-versions': {
    'help': 'Print the supported API versions on the server, in the form of "group/version"',
-   'flags': [23, 66, 74]},
+   'flags': [25, 71, 86]},
   'apply': {
    'help': 'Apply a configuration to a resource by file name or stdin',
-   'flags': [2, 23, 32, 39, 45, 66, 74, 82, 96, 100, 112, 114, 143]},
+   'flags': [3, 25, 35, 44, 50, 71, 86, 94, 111, 115, 128, 130, 162]},
+  'autoscale': {
+   'help': 'Auto-scale a deployment, replica set, stateful set, or replication controller',
+   'args': True,
+   'flags': [25, 26, 35, 41, 44, 71, 79, 81, 82, 85, 86, 94, 115, 125]},
   'cluster-info': {
    'help': 'Display addresses of the control plane and services with label kubernetes.io/cluster-service=true',
-   'flags': [23, 66, 74]},
+   'flags': [25, 71, 86]},
   'completion': {
    'help': 'Output shell completion code for the specified shell (bash, zsh, or fish)',
    'args': True,
@@ -185,99 +208,99 @@ SPEC = {
    'commands': {
     'current-context': {
      'help': 'Display the current-context',
-     'flags': [66]},
+     'flags': [71]},
     'delete-cluster': {
      'help': 'Delete the specified cluster from the kubeconfig',
      'args': True,
-     'flags': [66]},
+     'flags': [71]},
     'delete-context': {
      'help': 'Delete the specified context from the kubeconfig',
      'args': True,
-     'flags': [66]},
+     'flags': [71]},
     'get-clusters': {
      'help': 'Display clusters defined in the kubeconfig',
-     'flags': [66]},
+     'flags': [71]},
     'get-contexts': {
      'help': 'Display one or many contexts from the kubeconfig file',
      'args': True,
-     'flags': [66, 78, 82]},
+     'flags': [71, 90, 94]},
     'rename-context': {
      'help': 'Rename a context from the kubeconfig file',
      'args': True,
-     'flags': [66]},
+     'flags': [71]},
     'set-cluster': {
      'help': 'Set a cluster entry in kubeconfig: a pkube cluster is a state directory',
      'args': True,
-     'flags': [66, 88, 113]},
+     'flags': [71, 100, 129]},
     'set-context': {
      'help': 'Set a context entry in kubeconfig',
      'args': True,
-     'flags': [16, 24, 66, 74, 142]},
+     'flags': [17, 27, 71, 86, 161]},
     'use': {
      'help': 'Set the current-context in a kubeconfig file',
      'hidden': True,
      'args': True,
-     'flags': [66]},
+     'flags': [71]},
     'use-context': {
      'help': 'Set the current-context in a kubeconfig file',
      'args': True,
-     'flags': [66]},
+     'flags': [71]},
     'view': {
      'help': 'Display merged kubeconfig settings or a specified kubeconfig file',
-     'flags': [23, 40, 66, 73, 82, 98]}}},
+     'flags': [25, 45, 71, 83, 94, 113]}}},
   'cordon': {
    'help': 'Mark node as unschedulable',
    'args': True,
-   'flags': [23, 32, 66, 112]},
+   'flags': [25, 35, 71, 128]},
   'create': {
    'help': 'Create a resource from a file or from stdin',
-   'flags': [23, 32, 33, 39, 66, 74, 82, 100, 110, 143],
+   'flags': [25, 35, 36, 44, 71, 86, 94, 115, 125, 162],
    'commands': {
     'cj': {
      'help': 'Create a cron job with the specified name',
      'hidden': True,
      'args': True,
-     'flags': [23, 32, 60, 66, 74, 82, 106, 110, 111]},
+     'flags': [25, 35, 65, 71, 86, 94, 121, 125, 126]},
     'cm': {
      'help': 'Create a config map based on a file, directory, or specified literal value',
      'hidden': True,
      'args': True,
-     'flags': [23, 32, 48, 50, 52, 66, 74, 82, 110]},
+     'flags': [25, 35, 53, 55, 57, 71, 86, 94, 125]},
     'configmap': {
      'help': 'Create a config map based on a file, directory, or specified literal value',
      'args': True,
-     'flags': [23, 32, 48, 50, 52, 66, 74, 82, 110]},
+     'flags': [25, 35, 53, 55, 57, 71, 86, 94, 125]},
     'cronjob': {
      'help': 'Create a cron job with the specified name',
      'args': True,
-     'flags': [23, 32, 60, 66, 74, 82, 106, 110, 111]},
+     'flags': [25, 35, 65, 71, 86, 94, 121, 125, 126]},
     'deploy': {
      'help': 'Create a deployment with the specified name',
      'hidden': True,
      'args': True,
-     'flags': [23, 32, 61, 66, 74, 82, 91, 102, 110]},
+     'flags': [25, 35, 66, 71, 86, 94, 104, 117, 125]},
     'deployment': {
      'help': 'Create a deployment with the specified name',
      'args': True,
-     'flags': [23, 32, 61, 66, 74, 82, 91, 102, 110]},
+     'flags': [25, 35, 66, 71, 86, 94, 104, 117, 125]},
     'job': {
      'help': 'Create a job with the specified name',
      'args': True,
-     'flags': [23, 32, 47, 60, 66, 74, 82, 110]},
+     'flags': [25, 35, 52, 65, 71, 86, 94, 125]},
     'namespace': {
      'help': 'Create a namespace with the specified name',
      'args': True,
-     'flags': [23, 32, 66, 74, 82, 110]},
+     'flags': [25, 35, 71, 86, 94, 125]},
     'ns': {
      'help': 'Create a namespace with the specified name',
      'hidden': True,
      'args': True,
-     'flags': [23, 32, 66, 74, 82, 110]},
+     'flags': [25, 35, 71, 86, 94, 125]},
     'sa': {
      'help': 'Create a service account with the specified name',
      'hidden': True,
      'args': True,
-     'flags': [23, 32, 66, 74, 82, 110]},
+     'flags': [25, 35, 71, 86, 94, 125]},
     'secret': {
      'help': 'Create a secret using a specified subcommand',
      'flags': [],
@@ -285,15 +308,15 @@ SPEC = {
       'docker-registry': {
        'help': 'Create a new secret for use with Docker registries',
        'args': True,
-       'flags': [23, 28, 29, 30, 31, 32, 66, 74, 82, 110]},
+       'flags': [25, 31, 32, 33, 34, 35, 71, 86, 94, 125]},
       'generic': {
        'help': 'Create a secret from a local file, directory, or literal value',
        'args': True,
-       'flags': [23, 32, 49, 51, 53, 66, 74, 82, 110, 141]},
+       'flags': [25, 35, 54, 56, 58, 71, 86, 94, 125, 159]},
       'tls': {
        'help': 'Create a TLS secret from the given public/private key pair',
        'args': True,
-       'flags': [13, 23, 32, 64, 66, 74, 82, 110]}}},
+       'flags': [14, 25, 35, 69, 71, 86, 94, 125]}}},
     'service': {
      'help': 'Create a service using a specified subcommand',
      'flags': [],
@@ -301,23 +324,23 @@ SPEC = {
       'clusterip': {
        'help': 'Create a ClusterIP service',
        'args': True,
-       'flags': [17, 23, 32, 36, 66, 74, 80, 82, 110, 129]},
+       'flags': [19, 25, 35, 40, 71, 86, 92, 94, 125, 147]},
       'externalname': {
        'help': 'Create a ExternalName service',
        'args': True,
-       'flags': [17, 23, 32, 36, 66, 74, 80, 82, 110, 129]},
+       'flags': [19, 25, 35, 40, 71, 86, 92, 94, 125, 147]},
       'loadbalancer': {
        'help': 'Create a LoadBalancer service',
        'args': True,
-       'flags': [17, 23, 32, 36, 66, 74, 80, 82, 110, 129]},
+       'flags': [19, 25, 35, 40, 71, 86, 92, 94, 125, 147]},
       'nodeport': {
        'help': 'Create a NodePort service',
        'args': True,
-       'flags': [17, 23, 32, 36, 66, 74, 80, 82, 110, 129]}}},
+       'flags': [19, 25, 35, 40, 71, 86, 92, 94, 125, 147]}}},
     'serviceaccount': {
      'help': 'Create a service account with the specified name',
      'args': True,
-     'flags': [23, 32, 66, 74, 82, 110]},
+     'flags': [25, 35, 71, 86, 94, 125]},
     'svc': {
      'help': 'Create a service using a specified subcommand',
      'hidden': True,
@@ -326,65 +349,73 @@ SPEC = {
       'clusterip': {
        'help': 'Create a ClusterIP service',
        'args': True,
-       'flags': [17, 23, 32, 36, 66, 74, 80, 82, 110, 129]},
+       'flags': [19, 25, 35, 40, 71, 86, 92, 94, 125, 147]},
       'externalname': {
        'help': 'Create a ExternalName service',
        'args': True,
-       'flags': [17, 23, 32, 36, 66, 74, 80, 82, 110, 129]},
+       'flags': [19, 25, 35, 40, 71, 86, 92, 94, 125, 147]},
       'loadbalancer': {
        'help': 'Create a LoadBalancer service',
        'args': True,
-       'flags': [17, 23, 32, 36, 66, 74, 80, 82, 110, 129]},
+       'flags': [19, 25, 35, 40, 71, 86, 92, 94, 125, 147]},
       'nodeport': {
        'help': 'Create a NodePort service',
        'args': True,
-       'flags': [17, 23, 32, 36, 66, 74, 80, 82, 110, 129]}}}}},
+       'flags': [19, 25, 35, 40, 71, 86, 92, 94, 125, 147]}}}}},
   'delete': {
    'help': 'Delete resources by file names, stdin, resources and names, or by resources and label selector',
    'args': True,
-   'flags': [0, 5, 12, 23, 32, 37, 39, 44, 55, 59, 66, 74, 81, 82, 100, 112, 132, 145]},
+   'flags': [1, 6, 13, 25, 35, 42, 44, 49, 60, 64, 71, 86, 93, 94, 115, 128, 150, 164]},
   'describe': {
    'help': 'Show details of a specific resource or group of resources',
    'args': True,
-   'flags': [5, 14, 23, 39, 66, 74, 100, 112, 115]},
+   'flags': [6, 15, 25, 44, 71, 86, 115, 128, 132]},
   'diff': {
    'help': 'Diff the live version against what apply would make it. Exit 1 when they differ',
-   'flags': [23, 39, 66, 74, 100, 112]},
+   'flags': [25, 44, 71, 86, 115, 128]},
   'drain': {
    'help': 'Drain node in preparation for maintenance',
    'args': True,
-   'flags': [23, 26, 27, 32, 43, 54, 56, 66, 90, 112, 134]},
+   'flags': [25, 29, 30, 35, 48, 59, 61, 71, 103, 128, 152]},
   'edit': {
    'help': 'Edit a resource on the server',
    'args': True,
-   'flags': [23, 39, 66, 74, 82, 100, 149]},
+   'flags': [25, 44, 71, 86, 94, 115, 168]},
   'exec': {
    'help': 'Execute a command in a container',
    'args': True,
-   'flags': [19, 23, 66, 74, 89, 97, 126, 139]},
+   'flags': [21, 25, 71, 86, 102, 112, 143, 157]},
   'explain': {
    'help': 'Describe fields and structure of various resources',
    'args': True,
-   'flags': [9, 23, 66, 74, 82, 99]},
+   'flags': [10, 25, 71, 86, 94, 114]},
+  'expose': {
+   'help': 'Expose a resource as a new Kubernetes service',
+   'args': True,
+   'flags': [18, 25, 35, 39, 44, 71, 74, 78, 84, 86, 94, 105, 110, 115, 127, 131, 146, 160]},
   'get': {
    'help': 'Display one or many resources',
    'args': True,
-   'flags': [5, 6, 14, 23, 37, 39, 58, 66, 67, 74, 79, 82, 83, 100, 112, 116, 117, 118, 122, 130, 146, 148]},
+   'flags': [6, 7, 15, 25, 42, 44, 63, 71, 72, 86, 91, 94, 95, 115, 128, 133, 134, 135, 139, 148, 165, 167]},
   'label': {
    'help': 'Update the labels on a resource',
    'args': True,
-   'flags': [3, 5, 23, 32, 37, 39, 66, 71, 74, 82, 85, 100, 103, 112]},
+   'flags': [4, 6, 25, 35, 42, 44, 71, 77, 86, 94, 97, 115, 118, 128]},
   'logs': {
    'help': 'Print the logs for a container in a pod or specified resource',
    'args': True,
-   'flags': [4, 20, 23, 41, 57, 66, 69, 72, 74, 89, 93, 95, 112, 119, 120, 128, 136]},
+   'flags': [5, 22, 25, 46, 62, 71, 75, 80, 86, 102, 107, 109, 128, 136, 137, 145, 154]},
   'patch': {
    'help': 'Update fields of a resource using strategic merge patch, a JSON merge patch, or a JSON patch',
    'args': True,
-   'flags': [23, 32, 39, 66, 74, 82, 86, 87, 100, 127, 140]},
+   'flags': [25, 35, 44, 71, 86, 94, 98, 99, 115, 144, 158]},
+  'port-forward': {
+   'help': 'Forward one or more local ports to a pod',
+   'args': True,
+   'flags': [0, 25, 71, 86, 101]},
   'replace': {
    'help': 'Replace a resource by file name or stdin',
-   'flags': [23, 32, 39, 44, 66, 74, 82, 100, 110]},
+   'flags': [25, 35, 44, 49, 71, 86, 94, 115, 125]},
   'rollout': {
    'help': 'Manage the rollout of one or many resources',
    'flags': [],
@@ -392,35 +423,35 @@ SPEC = {
     'history': {
      'help': 'View previous rollout revisions and configurations',
      'args': True,
-     'flags': [23, 39, 66, 74, 82, 100, 108, 112]},
+     'flags': [25, 44, 71, 86, 94, 115, 123, 128]},
     'pause': {
      'help': 'Mark the provided resource as paused',
      'args': True,
-     'flags': [23, 39, 66, 74, 82, 100, 112]},
+     'flags': [25, 44, 71, 86, 94, 115, 128]},
     'restart': {
      'help': 'Restart a resource',
      'args': True,
-     'flags': [23, 39, 66, 74, 82, 100, 112]},
+     'flags': [25, 44, 71, 86, 94, 115, 128]},
     'resume': {
      'help': 'Resume a paused resource',
      'args': True,
-     'flags': [23, 39, 66, 74, 82, 100, 112]},
+     'flags': [25, 44, 71, 86, 94, 115, 128]},
     'status': {
      'help': 'Show the status of the rollout',
      'args': True,
-     'flags': [23, 39, 66, 74, 100, 107, 112, 131, 147]},
+     'flags': [25, 44, 71, 86, 115, 122, 128, 149, 166]},
     'undo': {
      'help': 'Roll back to a previous rollout',
      'args': True,
-     'flags': [23, 32, 39, 66, 74, 82, 100, 112, 137]}}},
+     'flags': [25, 35, 44, 71, 86, 94, 115, 128, 155]}}},
   'run': {
    'help': 'Create and run a particular image in a pod',
    'args': True,
-   'flags': [7, 10, 18, 23, 32, 34, 35, 62, 63, 66, 68, 74, 82, 92, 105, 109, 125, 138]},
+   'flags': [8, 11, 20, 25, 35, 37, 38, 67, 68, 71, 73, 86, 94, 106, 120, 124, 142, 156]},
   'scale': {
    'help': 'Set a new size for a deployment, replica set, replication controller, or stateful set',
    'args': True,
-   'flags': [1, 5, 23, 25, 32, 39, 66, 74, 82, 100, 101, 104, 112, 133]},
+   'flags': [2, 6, 25, 28, 35, 44, 71, 86, 94, 115, 116, 119, 128, 151]},
   'set': {
    'help': 'Set specific features on objects',
    'flags': [],
@@ -428,11 +459,11 @@ SPEC = {
     'env': {
      'help': 'Update environment variables on a pod template',
      'args': True,
-     'flags': [1, 22, 23, 32, 39, 46, 65, 66, 70, 74, 82, 84, 94, 100, 112]},
+     'flags': [2, 24, 25, 35, 44, 51, 70, 71, 76, 86, 94, 96, 108, 115, 128]},
     'image': {
      'help': 'Update existing container image(s) of resources',
      'args': True,
-     'flags': [1, 23, 32, 39, 66, 74, 82, 100, 112]}}},
+     'flags': [2, 25, 35, 44, 71, 86, 94, 115, 128]}}},
   'top': {
    'help': 'Display resource (CPU/memory) usage',
    'flags': [],
@@ -441,41 +472,41 @@ SPEC = {
      'help': 'Display resource (CPU/memory) usage of nodes',
      'hidden': True,
      'args': True,
-     'flags': [23, 66, 76, 112, 123]},
+     'flags': [25, 71, 88, 128, 140]},
     'node': {
      'help': 'Display resource (CPU/memory) usage of nodes',
      'args': True,
-     'flags': [23, 66, 76, 112, 123]},
+     'flags': [25, 71, 88, 128, 140]},
     'nodes': {
      'help': 'Display resource (CPU/memory) usage of nodes',
      'hidden': True,
      'args': True,
-     'flags': [23, 66, 76, 112, 123]},
+     'flags': [25, 71, 88, 128, 140]},
     'po': {
      'help': 'Display resource (CPU/memory) usage of pods',
      'hidden': True,
      'args': True,
-     'flags': [5, 21, 23, 38, 66, 74, 77, 112, 124]},
+     'flags': [6, 23, 25, 43, 71, 86, 89, 128, 141]},
     'pod': {
      'help': 'Display resource (CPU/memory) usage of pods',
      'args': True,
-     'flags': [5, 21, 23, 38, 66, 74, 77, 112, 124]},
+     'flags': [6, 23, 25, 43, 71, 86, 89, 128, 141]},
     'pods': {
      'help': 'Display resource (CPU/memory) usage of pods',
      'hidden': True,
      'args': True,
-     'flags': [5, 21, 23, 38, 66, 74, 77, 112, 124]}}},
+     'flags': [6, 23, 25, 43, 71, 86, 89, 128, 141]}}},
   'uncordon': {
    'help': 'Mark node as schedulable',
    'args': True,
-   'flags': [23, 32, 66, 112]},
+   'flags': [25, 35, 71, 128]},
   'version': {
    'help': 'Print the client and server version information for the current context',
-   'flags': [15, 23, 66, 74, 82]},
+   'flags': [16, 25, 71, 86, 94]},
   'wait': {
    'help': 'Wait for a specific condition on one or many resources',
    'args': True,
-   'flags': [1, 5, 23, 37, 39, 42, 66, 74, 82, 100, 112, 135]}},
- 'global_flags': [23, 66, 74]}
+   'flags': [2, 6, 25, 42, 44, 47, 71, 86, 94, 115, 128, 153]}},
+ 'global_flags': [25, 71, 86]}
 
 SPEC["flag_table"] = FLAG_TABLE
