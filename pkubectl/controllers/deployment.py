@@ -397,11 +397,14 @@ class DeploymentSync:
                 raise _Retry() from None
             else:
                 msg = f'Failed to create new replica set "{new_rs["metadata"]["name"]}": {e.message}'
+                cur = get_condition(d.get("status") or {}, "Progressing")
+                repeated = cur is not None and cur.get("message") == msg
                 if has_progress_deadline(d):
                     set_condition(d.setdefault("status", {}), new_condition("Progressing", "False",
                                                                             FAILED_RS_CREATE, msg))
                     self.save()
-                self.event(FAILED_RS_CREATE, msg, "Warning")
+                if not repeated:  # a persistent failure is reported once, not every pass
+                    self.event(FAILED_RS_CREATE, msg, "Warning")
                 raise _Retry() from None
         if not already and count > 0:
             self.event("ScalingReplicaSet", f'Scaled up replica set {created["metadata"]["name"]} to {count} from 0')

@@ -103,7 +103,12 @@ def _create_pods(api, rs: dict, count: int) -> tuple[list[dict], str | None]:
             if e.reason == "AlreadyExists":
                 continue  # a generated name collided: the next pass tries again
             message = f"Error creating: {e.message}"
-            api.record_event(rs, "Warning", "FailedCreate", message, component=COMPONENT)
+            prior = next((c for c in (rs.get("status") or {}).get("conditions") or []
+                          if c.get("type") == "ReplicaFailure"), None)
+            if prior is None or prior.get("message") != message:
+                # A failure that persists is reported once (its condition stays): repeating
+                # the event every pass would keep converge() from ever becoming quiet.
+                api.record_event(rs, "Warning", "FailedCreate", message, component=COMPONENT)
             return made, message
         made.append(pod)
         api.record_event(rs, "Normal", "SuccessfulCreate", f"Created pod: {pod['metadata']['name']}",

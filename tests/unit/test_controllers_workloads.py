@@ -380,3 +380,24 @@ def test_conflicting_writer_is_retried_next_pass(api, monkeypatch):
     monkeypatch.setattr(api, "update_status", flaky)
     converge(api)
     assert get_d(api)["status"]["availableReplicas"] == 2
+
+
+def test_persistent_create_failure_is_reported_once_and_converges(api, monkeypatch):
+    from pkubectl.api import errors
+    real_create = api.create
+
+    def refuse_pods(obj, *a, **kw):
+        if obj.get("kind") == "Pod":
+            raise errors.forbidden('pods "web-x" is forbidden: exceeded quota: q')
+        return real_create(obj, *a, **kw)
+    monkeypatch.setattr(api, "create", refuse_pods)
+    api.create(make_deploy(replicas=2))
+    converge(api)  # quiet even though pods can never be made
+    [rs] = rss(api)
+    cond = rs["status"]["conditions"][0]
+    assert (cond["type"], cond["reason"]) == ("ReplicaFailure", "FailedCreate")
+    assert cond["message"].startswith("Error creating: ")
+    failed = [e for e in api.events_for(rs) if e["reason"] == "FailedCreate"]
+    assert len(failed) == 1 and failed[0]["count"] == 1
+    d_cond = next(c for c in get_d(api)["status"]["conditions"] if c["type"] == "ReplicaFailure")
+    assert d_cond["message"] == cond["message"]
