@@ -361,6 +361,9 @@ def register(app: typer.Typer) -> None:
         from pkubectl.api import registry
         from pkubectl.cli.resources import lookup_kind
 
+        import logging
+
+        logging.getLogger("pkubelet.proxy").setLevel(logging.CRITICAL)  # kubectl's own lines say it
         inv = common.globals_(namespace, context, kubeconfig)
         args = list(args or [])
         if len(args) < 2:
