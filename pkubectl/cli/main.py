@@ -42,7 +42,7 @@ COMMANDS: dict[str, str] = {
     "scale": "pkubectl.cli.workloads",
     "rollout": "pkubectl.cli.workloads",
     "set": "pkubectl.cli.workloads",
-    "autoscale": "pkubectl.cli.workloads",
+    "autoscale": "pkubectl.cli.autoscale",
     "expose": "pkubectl.cli.services",
     "port-forward": "pkubectl.cli.services",
     "completion": "pkubectl.cli.completion",
