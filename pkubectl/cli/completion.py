@@ -665,9 +665,13 @@ _pkubectl() {
     esac
     __pkubectl_debug "words: ${__pkubectl_words[*]}"
 
-    while IFS= read -r line; do
-        out+=("$line")
-    done < <("$prog" __complete "${__pkubectl_words[@]:1}" 2>/dev/null)
+    if [[ $(type -t mapfile) == builtin ]]; then
+        mapfile -t out < <("$prog" __complete "${__pkubectl_words[@]:1}" 2>/dev/null)
+    else  # bash 3
+        while IFS= read -r line; do
+            out+=("$line")
+        done < <("$prog" __complete "${__pkubectl_words[@]:1}" 2>/dev/null)
+    fi
     n=${#out[@]}
     if (( n > 0 )) && [[ ${out[n-1]} == :* ]]; then
         directive=${out[n-1]#:}
