@@ -355,200 +355,29 @@ def run_history(inv, args, filename, recursive, selector, revision: int) -> None
         sys.stdout.write(f"{ref} \n{history_table(history)}\n")
 
 
-# -- a pod template described as kubectl's DescribePodTemplate writes it (raw tabs) ------------------
-def _go_duration(seconds: int) -> str:
-    if seconds == 0:
-        return "0s"
-    h, rem = divmod(seconds, 3600)
-    m, s = divmod(rem, 60)
-    if h:
-        return f"{h}h{m}m{s}s"
-    if m:
-        return f"{m}m{s}s"
-    return f"{s}s"
+# -- a pod template described as kubectl's DescribePodTemplate writes it -------------------------------
+class _RawPrefixWriter:
+    """The describer's PrefixWriter interface over a plain buffer: `rollout history
+    --revision` prints the template with raw tabs, not through a tabwriter."""
 
+    def __init__(self) -> None:
+        self.parts: list[str] = []
 
-def describe_probe(p: dict) -> str:
-    attrs = (f"delay={_go_duration(p.get('initialDelaySeconds', 0))} timeout={_go_duration(p.get('timeoutSeconds', 1))} "
-             f"period={_go_duration(p.get('periodSeconds', 10))} #success={p.get('successThreshold', 1)} "
-             f"#failure={p.get('failureThreshold', 3)}")
-    if p.get("exec") is not None:
-        return f"exec [{' '.join(p['exec'].get('command') or [])}] {attrs}"
-    if p.get("httpGet") is not None:
-        g = p["httpGet"]
-        scheme = (g.get("scheme") or "http").lower()
-        port = str(g.get("port", ""))
-        host = g.get("host", "")
-        hostport = f"{host}:{port}" if port else host
-        return f"http-get {scheme}://{hostport}{g.get('path', '')} {attrs}"
-    if p.get("tcpSocket") is not None:
-        t = p["tcpSocket"]
-        return f"tcp-socket {t.get('host', '')}:{t.get('port', '')} {attrs}"
-    if p.get("grpc") is not None:
-        g = p["grpc"]
-        return f"grpc <pod>:{g.get('port')} {g.get('service', '')} {attrs}"
-    return f"unknown {attrs}"
+    def write(self, level: int, text: str) -> None:
+        self.parts.append("  " * level + text)
 
+    def line(self, text: str = "") -> None:
+        self.parts.append(text + "\n")
 
-def _multiline_map(title: str, values: dict | None) -> list[str]:
-    if not values:
-        return [f"{title}:\t<none>\n"]
-    lines = []
-    for i, k in enumerate(sorted(values)):
-        lines.append(f"{title}:\t{k}={values[k]}\n" if i == 0 else f"\t{k}={values[k]}\n")
-    return lines
-
-
-def _annotations(title: str, values: dict) -> list[str]:
-    lines = []
-    for i, k in enumerate(sorted(values)):
-        prefix = f"{title}:\t" if i == 0 else "\t"
-        v = str(values[k]).removesuffix("\n")
-        if len(v) + len(k) + 2 > 140 or "\n" in v:
-            lines.append(f"{prefix}{k}:\n")
-            for s in v.split("\n"):
-                lines.append(f"\t  {s[:138] + '...' if len(s) > 138 else s}\n")
-        else:
-            lines.append(f"{prefix}{k}: {v}\n")
-    return lines
-
-
-def _env_ref(e: dict) -> str:
-    vf = e.get("valueFrom") or {}
-    if vf.get("fieldRef"):
-        f = vf["fieldRef"]
-        return f"{e['name']}:\t ({f.get('apiVersion', 'v1')}:{f.get('fieldPath')})"
-    if vf.get("resourceFieldRef"):
-        return f"{e['name']}:\t ({vf['resourceFieldRef'].get('resource')})"
-    if vf.get("secretKeyRef"):
-        s = vf["secretKeyRef"]
-        return (f"{e['name']}:\t<set to the key '{s.get('key')}' in secret '{s.get('name')}'>\t"
-                f"Optional: {str(bool(s.get('optional'))).lower()}")
-    if vf.get("configMapKeyRef"):
-        c = vf["configMapKeyRef"]
-        return (f"{e['name']}:\t<set to the key '{c.get('key')}' of config map '{c.get('name')}'>\t"
-                f"Optional: {str(bool(c.get('optional'))).lower()}")
-    return f"{e['name']}:\t"
-
-
-def _containers(label: str, containers: list[dict]) -> list[str]:
-    L1, L2, L3 = "  ", "    ", "      "
-    lines = [f"  {label}:{'' if containers else ' <none>'}\n"]
-    for c in containers:
-        lines.append(f"{L1} {c.get('name')}:\n")
-        lines.append(f"{L2}Image:\t{c.get('image', '')}\n")
-        ports = ", ".join(f"{p.get('containerPort')}/{p.get('protocol', 'TCP')}" for p in c.get("ports") or [])
-        hports = ", ".join(f"{p.get('hostPort', 0)}/{p.get('protocol', 'TCP')}" for p in c.get("ports") or [])
-        lines.append(f"{L2}Ports:\t{ports}\n" if "," in ports else f"{L2}Port:\t{ports or '<none>'}\n")
-        lines.append(f"{L2}Host Ports:\t{hports}\n" if "," in hports else f"{L2}Host Port:\t{hports or '<none>'}\n")
-        if c.get("restartPolicy"):
-            lines.append(f"{L2}Restart Policy:\t{c['restartPolicy']}\n")
-        for key, title in (("command", "Command"), ("args", "Args")):
-            if c.get(key):
-                lines.append(f"{L2}{title}:\n")
-                for part in c[key]:
-                    for s in str(part).split("\n"):
-                        lines.append(f"{L3}{s}\n")
-        res = c.get("resources") or {}
-        for key, title in (("limits", "Limits"), ("requests", "Requests")):
-            if res.get(key):
-                lines.append(f"{L2}{title}:\n")
-                for n in sorted(res[key]):
-                    lines.append(f"{L3}{n}:\t{res[key][n]}\n")
-        for key, title in (("livenessProbe", "Liveness"), ("readinessProbe", "Readiness"),
-                           ("startupProbe", "Startup")):
-            if c.get(key):
-                lines.append(f"{L2}{title}:\t{describe_probe(c[key])}\n")
-        if c.get("envFrom"):
-            lines.append(f"{L2}Environment Variables from:\n")
-            for ef in c["envFrom"]:
-                src, ref = ("ConfigMap", ef["configMapRef"]) if ef.get("configMapRef") else \
-                    ("Secret", ef.get("secretRef") or {})
-                opt = str(bool(ref.get("optional"))).lower()
-                if ef.get("prefix"):
-                    lines.append(f"{L3}{ref.get('name')}\t{src} with prefix '{ef['prefix']}'\tOptional: {opt}\n")
-                else:
-                    lines.append(f"{L3}{ref.get('name')}\t{src}\tOptional: {opt}\n")
-        env = c.get("env") or []
-        lines.append(f"{L2}Environment:{'' if env else chr(9) + '<none>'}\n")
-        for e in env:
-            if e.get("valueFrom") is None:
-                for i, s in enumerate(str(e.get("value", "")).split("\n")):
-                    lines.append(f"{L3}{e['name']}:\t{s}\n" if i == 0 else f"{L3}\t{s}\n")
-            else:
-                lines.append(f"{L3}{_env_ref(e)}\n")
-        mounts = sorted(c.get("volumeMounts") or [], key=lambda m: m.get("mountPath", ""))
-        lines.append(f"{L2}Mounts:{'' if mounts else chr(9) + '<none>'}\n")
-        for m in mounts:
-            flags = ["ro" if m.get("readOnly") else "rw"]
-            if m.get("subPath"):
-                flags.append(f'path="{m["subPath"]}"')
-            lines.append(f"{L3}{m.get('mountPath')} from {m.get('name')} ({','.join(flags)})\n")
-    return lines
-
-
-VOLUME_TEXT = {
-    "emptyDir": lambda v: ["    Type:       EmptyDir (a temporary directory that shares a pod's lifetime)\n",
-                           f"    Medium:     {v.get('medium', '')}\n",
-                           f"    SizeLimit:  {v.get('sizeLimit', '<unset>')}\n"],
-    "configMap": lambda v: ["    Type:      ConfigMap (a volume populated by a ConfigMap)\n",
-                            f"    Name:      {v.get('name', '')}\n",
-                            f"    Optional:  {str(bool(v.get('optional'))).lower()}\n"],
-    "secret": lambda v: ["    Type:        Secret (a volume populated by a Secret)\n",
-                         f"    SecretName:  {v.get('secretName', '')}\n",
-                         f"    Optional:    {str(bool(v.get('optional'))).lower()}\n"],
-    "hostPath": lambda v: ["    Type:          HostPath (bare host directory volume)\n",
-                           f"    Path:          {v.get('path', '')}\n",
-                           f"    HostPathType:  {v.get('type', '')}\n"],
-    "persistentVolumeClaim": lambda v: [
-        "    Type:       PersistentVolumeClaim (a reference to a PersistentVolumeClaim in the same namespace)\n",
-        f"    ClaimName:  {v.get('claimName', '')}\n",
-        f"    ReadOnly:   {str(bool(v.get('readOnly'))).lower()}\n"],
-}
+    def flush(self) -> None:
+        pass
 
 
 def describe_pod_template(template: dict) -> str:
-    """describe.DescribePodTemplate through a PrefixWriter (no tab alignment)."""
-    meta = template.get("metadata") or {}
-    spec = template.get("spec") or {}
-    lines = ["Pod Template:\n"]
-    lines += _multiline_map("  Labels", meta.get("labels"))
-    if meta.get("annotations"):
-        lines += _annotations("  Annotations", meta["annotations"])
-    if spec.get("serviceAccountName"):
-        lines.append(f"  Service Account:\t{spec['serviceAccountName']}\n")
-    if spec.get("initContainers"):
-        lines += _containers("Init Containers", spec["initContainers"])
-    lines += _containers("Containers", spec.get("containers") or [])
-    volumes = spec.get("volumes") or []
-    if not volumes:
-        lines.append("  Volumes:\t<none>\n")
-    else:
-        lines.append("  Volumes:\n")
-        for v in volumes:
-            lines.append(f"   {v.get('name')}:\n")
-            for key, fn in VOLUME_TEXT.items():
-                if key in v:
-                    lines += fn(v[key] or {})
-                    break
-    if spec.get("priorityClassName"):
-        lines.append(f"  Priority Class Name:\t{spec['priorityClassName']}\n")
-    lines += _multiline_map("  Node-Selectors", spec.get("nodeSelector"))
-    tols = spec.get("tolerations") or []
-    if not tols:
-        lines.append("  Tolerations:\t<none>\n")
-    for i, t in enumerate(tols):
-        s = t.get("key", "")
-        if t.get("value"):
-            s += f"={t['value']}"
-        if t.get("effect"):
-            s += f":{t['effect']}"
-        if t.get("operator") == "Exists" and not t.get("value"):
-            s += " op=Exists" if (t.get("key") or t.get("effect")) else "op=Exists"
-        if t.get("tolerationSeconds") is not None:
-            s += f" for {t['tolerationSeconds']}s"
-        lines.append(("  Tolerations:\t" if i == 0 else "\t") + s + "\n")
-    return "".join(lines)
+    from pkubectl.printers import describe
+    w = _RawPrefixWriter()
+    describe.describe_pod_template(w, template)
+    return "".join(w.parts)
 
 
 # -- undo ------------------------------------------------------------------------------------------
