@@ -7,6 +7,7 @@ from __future__ import annotations
 import http.client
 import json
 import os
+import subprocess
 import threading
 import time
 
@@ -286,3 +287,61 @@ def test_bind_failure_and_non_loopback_external_ip_are_reported_as_events(web):
         assert "address already in use" in out
     finally:
         blocker.close()
+
+
+def test_the_proxy_comes_back_after_the_daemon_is_killed(web):
+    import signal
+
+    from pkubelet import daemon
+
+    pid = daemon.running_pid(web.home)
+    os.kill(pid, signal.SIGKILL)
+    web.wait_for(lambda: fetch(web.cluster_ip, 80, timeout=1) is None, timeout=10, message="listener gone")
+    assert web.kubelet("start").returncode == 0
+    web.wait_for(lambda: fetch(web.cluster_ip, 80), timeout=20, message="ClusterIP served again")
+    assert {fetch("127.0.0.1", web.node_port) for _ in range(30)} == pod_names(web)
+
+
+def test_each_node_agent_serves_the_nodeports_of_its_own_address(web):
+    from conftest import executable
+
+    agent = web.popen([executable("pkubelet"), "node", "--name", "n2", "--heartbeat-interval", "1"],
+                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    address = web.wait_for(lambda: [a["address"] for a in (get_json(web, "node", "n2").get("status") or {})
+                                    .get("addresses") or [] if a["type"] == "InternalIP"]
+                           if web.pk("get", "node", "n2").returncode == 0 else None,
+                           timeout=30, message="node n2 registered")[0]
+    assert address.startswith("127.0.1.")
+    web.wait_for(lambda: fetch(address, web.node_port), timeout=20, message="NodePort on n2")
+    agent.send_signal(__import__("signal").SIGKILL)
+    agent.wait(10)
+    web.wait_for(lambda: fetch(address, web.node_port, timeout=1) is None, timeout=10,
+                 message="n2's NodePort gone with its agent")
+    assert fetch("127.0.0.1", web.node_port) in pod_names(web)
+
+
+WATCHER = """\
+import socket, sys, time
+while True:
+    try:
+        print("late", socket.gethostbyname("late.default.svc.cluster.local"), flush=True)
+        break
+    except OSError:
+        time.sleep(0.2)
+time.sleep(3600)
+"""
+
+
+def test_hosts_file_follows_services_created_later(web):
+    from pkubelet import hosts
+
+    if hosts.mount_namespaces() is None:
+        pytest.skip("needs root and util-linux unshare (private mount namespaces)")
+    web.ok("run", "watcher", "--image=python:3.12", "--command", "--", "python3", "-c", WATCHER)
+    web.wait_for(lambda: get_json(web, "pod", "watcher")["status"]["phase"] == "Running", timeout=30,
+                 message="watcher running")
+    web.ok("create", "service", "clusterip", "late", "--tcp=80:8080")
+    ip = get_json(web, "svc", "late")["spec"]["clusterIP"]
+    web.wait_for(lambda: f"late {ip}" in web.ok("logs", "watcher"), timeout=20, message="name resolves")
+    with open("/etc/hosts") as f:
+        assert "late.default.svc" not in f.read()  # only the pod's namespace sees it
