@@ -16,6 +16,7 @@ from pkubectl.cli.common import CliError
 MAX_MANIFEST_BYTES = 16 * 1024 * 1024
 MAX_ALIASES = 1000  # YAML "billion laughs" guard; real manifests use a handful
 MAX_DEPTH = 200
+MAX_EXPANDED_NODES = 2_000_000  # far above any real manifest (a 16 MiB file of scalars)
 
 
 @dataclass
@@ -165,9 +166,16 @@ def _go_type(v) -> str:
 
 
 def _check_depth(obj, path: str) -> None:
+    """Refuse documents nested too deeply or that expand too far: aliases are shared
+    references after parsing, so a "billion laughs" document is small until walked."""
     stack = [(obj, 0)]
+    visited = 0
     while stack:
         o, d = stack.pop()
+        visited += 1
+        if visited > MAX_EXPANDED_NODES:
+            raise CliError(f"error parsing {_name(path)}: error converting YAML to JSON: yaml: "
+                           f"document contains excessive aliasing")
         if d > MAX_DEPTH:
             raise CliError(f"error parsing {_name(path)}: the document is nested deeper than {MAX_DEPTH} levels")
         if isinstance(o, dict):
