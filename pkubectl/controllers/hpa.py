@@ -458,9 +458,7 @@ class Reconcile:
     def _reconcile(self, ref: dict, kind, target: dict | None, pods: list[dict], usage: dict, state: dict) -> None:
         ns = self.hpa["metadata"]["namespace"]
         if target is None:
-            res = f"{kind.resource}" if kind is not None else (ref.get("kind", "").lower() + "s")
-            if kind is not None and kind.group:
-                res += "." + kind.group
+            res = kind.resource if kind is not None else ref.get("kind", "").lower() + "s"
             msg = f'{res} "{ref.get("name")}" not found' if kind is not None and kind.kind in SCALABLE else \
                 f'no matches for kind "{ref.get("kind")}" in group "{ref.get("apiVersion", "").rpartition("/")[0]}"'
             self.set_condition("AbleToScale", "False", "FailedGetScale",

@@ -97,13 +97,16 @@ def desired_taints(node: dict, stamp: str) -> list[dict]:
 
 
 def last_heard(node: dict, lease: dict | None) -> float:
-    """The latest sign of life: the Lease's renewTime or the Ready heartbeat."""
+    """The latest sign of life: the Lease's renewTime or the Ready heartbeat (else the
+    node's creation)."""
     times = [common.parse_time(((lease or {}).get("spec") or {}).get("renewTime"))]
     for c in (node.get("status") or {}).get("conditions") or []:
         if c.get("type") == "Ready":
             times.append(common.parse_time(c.get("lastHeartbeatTime")))
-    times.append(common.parse_time(node["metadata"].get("creationTimestamp")))
-    return max([t for t in times if t is not None] or [0.0])
+    times = [t for t in times if t is not None]
+    if not times:  # never heard from: count from registration
+        times = [common.parse_time(node["metadata"].get("creationTimestamp")) or 0.0]
+    return max(times)
 
 
 def unknown_conditions(node: dict, stamp: str) -> list[dict]:
