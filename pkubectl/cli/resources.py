@@ -137,6 +137,8 @@ def parse_documents(data: bytes, path: str) -> list[dict]:
             docs = [json.loads(text)]
         except ValueError:
             docs = None  # fall back to YAML (a flow mapping is YAML too)
+        except RecursionError:
+            raise CliError(f"error parsing {_name(path)}: the document is nested too deeply") from None
     if not docs:
         docs = _yaml_documents(text, path)
     objects: list[dict] = []
