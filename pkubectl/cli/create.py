@@ -334,7 +334,6 @@ def register(app: typer.Typer) -> None:
     def create_root(ctx: typer.Context, filename: FilenameOpt = None, recursive: RecursiveOpt = False,
                     namespace: NamespaceOpt = None, output: OutputOpt = None, dry_run: DryRunOpt = None,
                     save_config: SaveConfigOpt = False, validate: ValidateOpt = "strict",
-                    edit: Annotated[bool, typer.Option("--edit", help="Edit the API resource before creating")] = False,
                     context: ContextOpt = None, kubeconfig: KubeconfigOpt = None):
         """Create a resource from a file or from stdin."""
         if ctx.invoked_subcommand is not None:
