@@ -39,7 +39,6 @@ FLAG_TABLE = [
     [['--docker-server'], 'Server location for Docker registry', True, False],
     [['--docker-username'], 'Username for Docker registry authentication', True, False],
     [['--dry-run'], 'Must be "none", "server", or "client".', True, False],
-    [['--edit'], 'Edit the API resource before creating', False, False],
     [['--env'], 'Environment variables to set in the container.', True, True],
     [['--expose'], 'If true, create a ClusterIP service associated with the pod. Requires `--port`.', False, False],
     [['--external-ip'], 'Additional external IP address (not managed by Kubernetes) to accept for the service. pkube serves it only if it is a loopback address.', True, False],
@@ -90,7 +89,7 @@ FLAG_TABLE = [
     [['--name'], 'The name for the newly created object.', True, False],
     [['--name'], 'The name for the newly created object. If not specified, the name of the input resource will be used.', True, False],
     [['--namespace', '-n'], 'If present, the namespace scope for this CLI request', True, False],
-    [['--namespaced'], 'If false, non-namespaced resources will be returned, otherwise returning namespaced resources by default.', False, False],
+    [['--namespaced'], 'If false, non-namespaced resources will be returned, otherwise returning namespaced resources by default.', True, False],
     [['--no-headers'], 'If present, print output without headers', False, False],
     [['--no-headers'], 'If present, print output without headers.', False, False],
     [['--no-headers'], "When using the default or custom-column output format, don't print headers (default print headers).", False, False],
@@ -181,23 +180,23 @@ SPEC = {
   'annotate': {
    'help': 'Update the annotations on a resource',
    'args': True,
-   'flags': [4, 6, 25, 35, 42, 44, 71, 77, 86, 94, 97, 115, 118, 128]},
+   'flags': [4, 6, 25, 35, 41, 43, 70, 76, 85, 93, 96, 114, 117, 127]},
   'api-resources': {
    'help': 'Print the supported API resources on the server',
-   'flags': [9, 12, 25, 71, 86, 87, 90, 94, 138, 163]},
+   'flags': [9, 12, 25, 70, 85, 86, 89, 93, 137, 162]},
   'api-versions': {
    'help': 'Print the supported API versions on the server, in the form of "group/version"',
-   'flags': [25, 71, 86]},
+   'flags': [25, 70, 85]},
   'apply': {
    'help': 'Apply a configuration to a resource by file name or stdin',
-   'flags': [3, 25, 35, 44, 50, 71, 86, 94, 111, 115, 128, 130, 162]},
+   'flags': [3, 25, 35, 43, 49, 70, 85, 93, 110, 114, 127, 129, 161]},
   'autoscale': {
    'help': 'Auto-scale a deployment, replica set, stateful set, or replication controller',
    'args': True,
-   'flags': [25, 26, 35, 41, 44, 71, 79, 81, 82, 85, 86, 94, 115, 125]},
+   'flags': [25, 26, 35, 40, 43, 70, 78, 80, 81, 84, 85, 93, 114, 124]},
   'cluster-info': {
    'help': 'Display addresses of the control plane and services with label kubernetes.io/cluster-service=true',
-   'flags': [25, 71, 86]},
+   'flags': [25, 70, 85]},
   'completion': {
    'help': 'Output shell completion code for the specified shell (bash, zsh, or fish)',
    'args': True,
@@ -208,99 +207,99 @@ SPEC = {
    'commands': {
     'current-context': {
      'help': 'Display the current-context',
-     'flags': [71]},
+     'flags': [70]},
     'delete-cluster': {
      'help': 'Delete the specified cluster from the kubeconfig',
      'args': True,
-     'flags': [71]},
+     'flags': [70]},
     'delete-context': {
      'help': 'Delete the specified context from the kubeconfig',
      'args': True,
-     'flags': [71]},
+     'flags': [70]},
     'get-clusters': {
      'help': 'Display clusters defined in the kubeconfig',
-     'flags': [71]},
+     'flags': [70]},
     'get-contexts': {
      'help': 'Display one or many contexts from the kubeconfig file',
      'args': True,
-     'flags': [71, 90, 94]},
+     'flags': [70, 89, 93]},
     'rename-context': {
      'help': 'Rename a context from the kubeconfig file',
      'args': True,
-     'flags': [71]},
+     'flags': [70]},
     'set-cluster': {
      'help': 'Set a cluster entry in kubeconfig: a pkube cluster is a state directory',
      'args': True,
-     'flags': [71, 100, 129]},
+     'flags': [70, 99, 128]},
     'set-context': {
      'help': 'Set a context entry in kubeconfig',
      'args': True,
-     'flags': [17, 27, 71, 86, 161]},
+     'flags': [17, 27, 70, 85, 160]},
     'use': {
      'help': 'Set the current-context in a kubeconfig file',
      'hidden': True,
      'args': True,
-     'flags': [71]},
+     'flags': [70]},
     'use-context': {
      'help': 'Set the current-context in a kubeconfig file',
      'args': True,
-     'flags': [71]},
+     'flags': [70]},
     'view': {
      'help': 'Display merged kubeconfig settings or a specified kubeconfig file',
-     'flags': [25, 45, 71, 83, 94, 113]}}},
+     'flags': [25, 44, 70, 82, 93, 112]}}},
   'cordon': {
    'help': 'Mark node as unschedulable',
    'args': True,
-   'flags': [25, 35, 71, 128]},
+   'flags': [25, 35, 70, 127]},
   'create': {
    'help': 'Create a resource from a file or from stdin',
-   'flags': [25, 35, 36, 44, 71, 86, 94, 115, 125, 162],
+   'flags': [25, 35, 43, 70, 85, 93, 114, 124, 161],
    'commands': {
     'cj': {
      'help': 'Create a cron job with the specified name',
      'hidden': True,
      'args': True,
-     'flags': [25, 35, 65, 71, 86, 94, 121, 125, 126]},
+     'flags': [25, 35, 64, 70, 85, 93, 120, 124, 125]},
     'cm': {
      'help': 'Create a config map based on a file, directory, or specified literal value',
      'hidden': True,
      'args': True,
-     'flags': [25, 35, 53, 55, 57, 71, 86, 94, 125]},
+     'flags': [25, 35, 52, 54, 56, 70, 85, 93, 124]},
     'configmap': {
      'help': 'Create a config map based on a file, directory, or specified literal value',
      'args': True,
-     'flags': [25, 35, 53, 55, 57, 71, 86, 94, 125]},
+     'flags': [25, 35, 52, 54, 56, 70, 85, 93, 124]},
     'cronjob': {
      'help': 'Create a cron job with the specified name',
      'args': True,
-     'flags': [25, 35, 65, 71, 86, 94, 121, 125, 126]},
+     'flags': [25, 35, 64, 70, 85, 93, 120, 124, 125]},
     'deploy': {
      'help': 'Create a deployment with the specified name',
      'hidden': True,
      'args': True,
-     'flags': [25, 35, 66, 71, 86, 94, 104, 117, 125]},
+     'flags': [25, 35, 65, 70, 85, 93, 103, 116, 124]},
     'deployment': {
      'help': 'Create a deployment with the specified name',
      'args': True,
-     'flags': [25, 35, 66, 71, 86, 94, 104, 117, 125]},
+     'flags': [25, 35, 65, 70, 85, 93, 103, 116, 124]},
     'job': {
      'help': 'Create a job with the specified name',
      'args': True,
-     'flags': [25, 35, 52, 65, 71, 86, 94, 125]},
+     'flags': [25, 35, 51, 64, 70, 85, 93, 124]},
     'namespace': {
      'help': 'Create a namespace with the specified name',
      'args': True,
-     'flags': [25, 35, 71, 86, 94, 125]},
+     'flags': [25, 35, 70, 85, 93, 124]},
     'ns': {
      'help': 'Create a namespace with the specified name',
      'hidden': True,
      'args': True,
-     'flags': [25, 35, 71, 86, 94, 125]},
+     'flags': [25, 35, 70, 85, 93, 124]},
     'sa': {
      'help': 'Create a service account with the specified name',
      'hidden': True,
      'args': True,
-     'flags': [25, 35, 71, 86, 94, 125]},
+     'flags': [25, 35, 70, 85, 93, 124]},
     'secret': {
      'help': 'Create a secret using a specified subcommand',
      'flags': [],
@@ -308,15 +307,15 @@ SPEC = {
       'docker-registry': {
        'help': 'Create a new secret for use with Docker registries',
        'args': True,
-       'flags': [25, 31, 32, 33, 34, 35, 71, 86, 94, 125]},
+       'flags': [25, 31, 32, 33, 34, 35, 70, 85, 93, 124]},
       'generic': {
        'help': 'Create a secret from a local file, directory, or literal value',
        'args': True,
-       'flags': [25, 35, 54, 56, 58, 71, 86, 94, 125, 159]},
+       'flags': [25, 35, 53, 55, 57, 70, 85, 93, 124, 158]},
       'tls': {
        'help': 'Create a TLS secret from the given public/private key pair',
        'args': True,
-       'flags': [14, 25, 35, 69, 71, 86, 94, 125]}}},
+       'flags': [14, 25, 35, 68, 70, 85, 93, 124]}}},
     'service': {
      'help': 'Create a service using a specified subcommand',
      'flags': [],
@@ -324,23 +323,23 @@ SPEC = {
       'clusterip': {
        'help': 'Create a ClusterIP service',
        'args': True,
-       'flags': [19, 25, 35, 40, 71, 86, 92, 94, 125, 147]},
+       'flags': [19, 25, 35, 39, 70, 85, 91, 93, 124, 146]},
       'externalname': {
        'help': 'Create a ExternalName service',
        'args': True,
-       'flags': [19, 25, 35, 40, 71, 86, 92, 94, 125, 147]},
+       'flags': [19, 25, 35, 39, 70, 85, 91, 93, 124, 146]},
       'loadbalancer': {
        'help': 'Create a LoadBalancer service',
        'args': True,
-       'flags': [19, 25, 35, 40, 71, 86, 92, 94, 125, 147]},
+       'flags': [19, 25, 35, 39, 70, 85, 91, 93, 124, 146]},
       'nodeport': {
        'help': 'Create a NodePort service',
        'args': True,
-       'flags': [19, 25, 35, 40, 71, 86, 92, 94, 125, 147]}}},
+       'flags': [19, 25, 35, 39, 70, 85, 91, 93, 124, 146]}}},
     'serviceaccount': {
      'help': 'Create a service account with the specified name',
      'args': True,
-     'flags': [25, 35, 71, 86, 94, 125]},
+     'flags': [25, 35, 70, 85, 93, 124]},
     'svc': {
      'help': 'Create a service using a specified subcommand',
      'hidden': True,
@@ -349,73 +348,73 @@ SPEC = {
       'clusterip': {
        'help': 'Create a ClusterIP service',
        'args': True,
-       'flags': [19, 25, 35, 40, 71, 86, 92, 94, 125, 147]},
+       'flags': [19, 25, 35, 39, 70, 85, 91, 93, 124, 146]},
       'externalname': {
        'help': 'Create a ExternalName service',
        'args': True,
-       'flags': [19, 25, 35, 40, 71, 86, 92, 94, 125, 147]},
+       'flags': [19, 25, 35, 39, 70, 85, 91, 93, 124, 146]},
       'loadbalancer': {
        'help': 'Create a LoadBalancer service',
        'args': True,
-       'flags': [19, 25, 35, 40, 71, 86, 92, 94, 125, 147]},
+       'flags': [19, 25, 35, 39, 70, 85, 91, 93, 124, 146]},
       'nodeport': {
        'help': 'Create a NodePort service',
        'args': True,
-       'flags': [19, 25, 35, 40, 71, 86, 92, 94, 125, 147]}}}}},
+       'flags': [19, 25, 35, 39, 70, 85, 91, 93, 124, 146]}}}}},
   'delete': {
    'help': 'Delete resources by file names, stdin, resources and names, or by resources and label selector',
    'args': True,
-   'flags': [1, 6, 13, 25, 35, 42, 44, 49, 60, 64, 71, 86, 93, 94, 115, 128, 150, 164]},
+   'flags': [1, 6, 13, 25, 35, 41, 43, 48, 59, 63, 70, 85, 92, 93, 114, 127, 149, 163]},
   'describe': {
    'help': 'Show details of a specific resource or group of resources',
    'args': True,
-   'flags': [6, 15, 25, 44, 71, 86, 115, 128, 132]},
+   'flags': [6, 15, 25, 43, 70, 85, 114, 127, 131]},
   'diff': {
    'help': 'Diff the live version against what apply would make it. Exit 1 when they differ',
-   'flags': [25, 44, 71, 86, 115, 128]},
+   'flags': [25, 43, 70, 85, 114, 127]},
   'drain': {
    'help': 'Drain node in preparation for maintenance',
    'args': True,
-   'flags': [25, 29, 30, 35, 48, 59, 61, 71, 103, 128, 152]},
+   'flags': [25, 29, 30, 35, 47, 58, 60, 70, 102, 127, 151]},
   'edit': {
    'help': 'Edit a resource on the server',
    'args': True,
-   'flags': [25, 44, 71, 86, 94, 115, 168]},
+   'flags': [25, 43, 70, 85, 93, 114, 167]},
   'exec': {
    'help': 'Execute a command in a container',
    'args': True,
-   'flags': [21, 25, 71, 86, 102, 112, 143, 157]},
+   'flags': [21, 25, 70, 85, 101, 111, 142, 156]},
   'explain': {
    'help': 'Describe fields and structure of various resources',
    'args': True,
-   'flags': [10, 25, 71, 86, 94, 114]},
+   'flags': [10, 25, 70, 85, 93, 113]},
   'expose': {
    'help': 'Expose a resource as a new Kubernetes service',
    'args': True,
-   'flags': [18, 25, 35, 39, 44, 71, 74, 78, 84, 86, 94, 105, 110, 115, 127, 131, 146, 160]},
+   'flags': [18, 25, 35, 38, 43, 70, 73, 77, 83, 85, 93, 104, 109, 114, 126, 130, 145, 159]},
   'get': {
    'help': 'Display one or many resources',
    'args': True,
-   'flags': [6, 7, 15, 25, 42, 44, 63, 71, 72, 86, 91, 94, 95, 115, 128, 133, 134, 135, 139, 148, 165, 167]},
+   'flags': [6, 7, 15, 25, 41, 43, 62, 70, 71, 85, 90, 93, 94, 114, 127, 132, 133, 134, 138, 147, 164, 166]},
   'label': {
    'help': 'Update the labels on a resource',
    'args': True,
-   'flags': [4, 6, 25, 35, 42, 44, 71, 77, 86, 94, 97, 115, 118, 128]},
+   'flags': [4, 6, 25, 35, 41, 43, 70, 76, 85, 93, 96, 114, 117, 127]},
   'logs': {
    'help': 'Print the logs for a container in a pod or specified resource',
    'args': True,
-   'flags': [5, 22, 25, 46, 62, 71, 75, 80, 86, 102, 107, 109, 128, 136, 137, 145, 154]},
+   'flags': [5, 22, 25, 45, 61, 70, 74, 79, 85, 101, 106, 108, 127, 135, 136, 144, 153]},
   'patch': {
    'help': 'Update fields of a resource using strategic merge patch, a JSON merge patch, or a JSON patch',
    'args': True,
-   'flags': [25, 35, 44, 71, 86, 94, 98, 99, 115, 144, 158]},
+   'flags': [25, 35, 43, 70, 85, 93, 97, 98, 114, 143, 157]},
   'port-forward': {
    'help': 'Forward one or more local ports to a pod',
    'args': True,
-   'flags': [0, 25, 71, 86, 101]},
+   'flags': [0, 25, 70, 85, 100]},
   'replace': {
    'help': 'Replace a resource by file name or stdin',
-   'flags': [25, 35, 44, 49, 71, 86, 94, 115, 125]},
+   'flags': [25, 35, 43, 48, 70, 85, 93, 114, 124]},
   'rollout': {
    'help': 'Manage the rollout of one or many resources',
    'flags': [],
@@ -423,35 +422,35 @@ SPEC = {
     'history': {
      'help': 'View previous rollout revisions and configurations',
      'args': True,
-     'flags': [25, 44, 71, 86, 94, 115, 123, 128]},
+     'flags': [25, 43, 70, 85, 93, 114, 122, 127]},
     'pause': {
      'help': 'Mark the provided resource as paused',
      'args': True,
-     'flags': [25, 44, 71, 86, 94, 115, 128]},
+     'flags': [25, 43, 70, 85, 93, 114, 127]},
     'restart': {
      'help': 'Restart a resource',
      'args': True,
-     'flags': [25, 44, 71, 86, 94, 115, 128]},
+     'flags': [25, 43, 70, 85, 93, 114, 127]},
     'resume': {
      'help': 'Resume a paused resource',
      'args': True,
-     'flags': [25, 44, 71, 86, 94, 115, 128]},
+     'flags': [25, 43, 70, 85, 93, 114, 127]},
     'status': {
      'help': 'Show the status of the rollout',
      'args': True,
-     'flags': [25, 44, 71, 86, 115, 122, 128, 149, 166]},
+     'flags': [25, 43, 70, 85, 114, 121, 127, 148, 165]},
     'undo': {
      'help': 'Roll back to a previous rollout',
      'args': True,
-     'flags': [25, 35, 44, 71, 86, 94, 115, 128, 155]}}},
+     'flags': [25, 35, 43, 70, 85, 93, 114, 127, 154]}}},
   'run': {
    'help': 'Create and run a particular image in a pod',
    'args': True,
-   'flags': [8, 11, 20, 25, 35, 37, 38, 67, 68, 71, 73, 86, 94, 106, 120, 124, 142, 156]},
+   'flags': [8, 11, 20, 25, 35, 36, 37, 66, 67, 70, 72, 85, 93, 105, 119, 123, 141, 155]},
   'scale': {
    'help': 'Set a new size for a deployment, replica set, replication controller, or stateful set',
    'args': True,
-   'flags': [2, 6, 25, 28, 35, 44, 71, 86, 94, 115, 116, 119, 128, 151]},
+   'flags': [2, 6, 25, 28, 35, 43, 70, 85, 93, 114, 115, 118, 127, 150]},
   'set': {
    'help': 'Set specific features on objects',
    'flags': [],
@@ -459,11 +458,11 @@ SPEC = {
     'env': {
      'help': 'Update environment variables on a pod template',
      'args': True,
-     'flags': [2, 24, 25, 35, 44, 51, 70, 71, 76, 86, 94, 96, 108, 115, 128]},
+     'flags': [2, 24, 25, 35, 43, 50, 69, 70, 75, 85, 93, 95, 107, 114, 127]},
     'image': {
      'help': 'Update existing container image(s) of resources',
      'args': True,
-     'flags': [2, 25, 35, 44, 71, 86, 94, 115, 128]}}},
+     'flags': [2, 25, 35, 43, 70, 85, 93, 114, 127]}}},
   'top': {
    'help': 'Display resource (CPU/memory) usage',
    'flags': [],
@@ -472,41 +471,41 @@ SPEC = {
      'help': 'Display resource (CPU/memory) usage of nodes',
      'hidden': True,
      'args': True,
-     'flags': [25, 71, 88, 128, 140]},
+     'flags': [25, 70, 87, 127, 139]},
     'node': {
      'help': 'Display resource (CPU/memory) usage of nodes',
      'args': True,
-     'flags': [25, 71, 88, 128, 140]},
+     'flags': [25, 70, 87, 127, 139]},
     'nodes': {
      'help': 'Display resource (CPU/memory) usage of nodes',
      'hidden': True,
      'args': True,
-     'flags': [25, 71, 88, 128, 140]},
+     'flags': [25, 70, 87, 127, 139]},
     'po': {
      'help': 'Display resource (CPU/memory) usage of pods',
      'hidden': True,
      'args': True,
-     'flags': [6, 23, 25, 43, 71, 86, 89, 128, 141]},
+     'flags': [6, 23, 25, 42, 70, 85, 88, 127, 140]},
     'pod': {
      'help': 'Display resource (CPU/memory) usage of pods',
      'args': True,
-     'flags': [6, 23, 25, 43, 71, 86, 89, 128, 141]},
+     'flags': [6, 23, 25, 42, 70, 85, 88, 127, 140]},
     'pods': {
      'help': 'Display resource (CPU/memory) usage of pods',
      'hidden': True,
      'args': True,
-     'flags': [6, 23, 25, 43, 71, 86, 89, 128, 141]}}},
+     'flags': [6, 23, 25, 42, 70, 85, 88, 127, 140]}}},
   'uncordon': {
    'help': 'Mark node as schedulable',
    'args': True,
-   'flags': [25, 35, 71, 128]},
+   'flags': [25, 35, 70, 127]},
   'version': {
    'help': 'Print the client and server version information for the current context',
-   'flags': [16, 25, 71, 86, 94]},
+   'flags': [16, 25, 70, 85, 93]},
   'wait': {
    'help': 'Wait for a specific condition on one or many resources',
    'args': True,
-   'flags': [2, 6, 25, 42, 44, 47, 71, 86, 94, 115, 128, 153]}},
- 'global_flags': [25, 71, 86]}
+   'flags': [2, 6, 25, 41, 43, 46, 70, 85, 93, 114, 127, 152]}},
+ 'global_flags': [25, 70, 85]}
 
 SPEC["flag_table"] = FLAG_TABLE
