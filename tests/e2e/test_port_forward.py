@@ -11,7 +11,7 @@ import threading
 
 import pytest
 
-from test_services import apply, deployment, fetch, get_json, pod_names, ready_ips
+from e2e.test_services import apply, deployment, fetch, get_json, pod_names, ready_ips
 
 pytestmark = pytest.mark.e2e
 
