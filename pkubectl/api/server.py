@@ -192,6 +192,7 @@ class Api:
         meta = obj.setdefault("metadata", {})
         if not isinstance(meta, dict):
             raise errors.bad_request("metadata must be an object")
+        _check_decodable(kind, obj)
         if kind.namespaced:
             meta["namespace"] = meta.get("namespace") or namespace or "default"
         else:
@@ -210,15 +211,17 @@ class Api:
             meta.pop("generation", None)
         if kind.kind in ("Pod",):
             obj["status"] = {"phase": "Pending", "qosClass": _qos_class(obj)}
-        fold_string_data(obj)
-        defaults.apply_defaults(obj)
+        with _decoding(kind):
+            fold_string_data(obj)
+            defaults.apply_defaults(obj)
         decode_error = validation.secret_decode_error(obj) if kind.kind == "Secret" else None
         if decode_error:
             raise errors.bad_request(decode_error)
         if kind.kind == "Service":
             with self._txn() as tx:  # validation checks nodePorts against the cluster's range
                 validation.NODE_PORT_RANGE = node_port_range(tx)
-        causes = validation.validate(obj)
+        with _decoding(kind):
+            causes = validation.validate(obj)
         if causes:
             raise errors.invalid(kind.kind, kind.group, name, causes)
         ns = meta.get("namespace", "")
@@ -251,6 +254,7 @@ class Api:
         kind = registry.for_object(obj)
         obj = copy.deepcopy(obj)
         meta = obj.setdefault("metadata", {})
+        _check_decodable(kind, obj)
         name = meta.get("name", "")
         ns = self._ns_for(kind, meta.get("namespace"))
         if kind.namespaced:
@@ -278,14 +282,16 @@ class Api:
                         new["status"] = live["status"]
                     else:
                         new.pop("status", None)
-                fold_string_data(new)
-                defaults.apply_defaults(new)
+                with _decoding(kind):
+                    fold_string_data(new)
+                    defaults.apply_defaults(new)
                 if kind.kind == "Service":
                     self._allocate_service(tx, new, live)
                 if kind.kind in GENERATION_KINDS:
                     gen = lmeta.get("generation", 1)
                     meta["generation"] = gen + 1 if spec_of(new) != spec_of(live) else gen
-            causes = validation.validate(new, live)
+            with _decoding(kind):
+                causes = validation.validate(new, live)
             if causes:
                 raise errors.invalid(kind.kind, kind.group, name, causes)
             if dry_run:
@@ -603,6 +609,72 @@ class _Joined:
         return self.tx
 
     def __exit__(self, exc_type, exc, tb):
+        return False
+
+
+# -- decoding ---------------------------------------------------------------------------------
+# kube-apiserver decodes a request into typed Go structs before defaulting and validation,
+# so a field of the wrong type is a 400 "cannot be handled as a <Kind>", never a crash.
+# pkube keeps objects as dicts: ObjectMeta (which keys the store) is checked up front, and a
+# wrong type met deeper inside defaulting or validation is reported the same way.
+GO_TYPES = {str: "string", dict: "map[string]string", list: "[]string", int: "int64"}
+META_FIELDS = {"name": str, "generateName": str, "namespace": str, "uid": str, "resourceVersion": str,
+               "labels": dict, "annotations": dict, "finalizers": list, "ownerReferences": list,
+               "generation": int, "creationTimestamp": (str, type(None)), "deletionTimestamp": (str, type(None))}
+JSON_TYPES = {str: "string", bool: "bool", int: "number", float: "number", list: "array", dict: "object"}
+
+
+def _cannot_handle(kind: Kind, why: str) -> errors.ApiError:
+    return errors.bad_request(f'{kind.kind} in version "{kind.version}" cannot be handled as a {kind.kind}: {why}')
+
+
+def _unmarshal(value, field: str, go_type: str) -> str:
+    got = JSON_TYPES.get(type(value), "value")
+    return f"json: cannot unmarshal {got} into Go struct field {field} of type {go_type}"
+
+
+def _check_decodable(kind: Kind, obj: dict) -> None:
+    for key in ("apiVersion", "kind"):
+        if not isinstance(obj.get(key, ""), str):
+            raise _cannot_handle(kind, _unmarshal(obj[key], f".{key}", "string"))
+    meta = obj.get("metadata") or {}
+    for key, want in META_FIELDS.items():
+        value = meta.get(key)
+        if value is None or isinstance(value, want) and not isinstance(value, bool):
+            continue
+        go = GO_TYPES.get(want if isinstance(want, type) else str, "string")
+        if key == "ownerReferences":
+            go = "[]v1.OwnerReference"
+        raise _cannot_handle(kind, _unmarshal(value, f"ObjectMeta.metadata.{key}", go))
+    for key in ("labels", "annotations"):
+        for k, v in (meta.get(key) or {}).items():
+            if not isinstance(v, str):
+                raise _cannot_handle(kind, _unmarshal(v, f"ObjectMeta.metadata.{key}", "string"))
+    for f in meta.get("finalizers") or []:
+        if not isinstance(f, str):
+            raise _cannot_handle(kind, _unmarshal(f, "ObjectMeta.metadata.finalizers", "string"))
+    for ref in meta.get("ownerReferences") or []:
+        if not isinstance(ref, dict):
+            raise _cannot_handle(kind, _unmarshal(ref, "ObjectMeta.metadata.ownerReferences",
+                                                  "v1.OwnerReference"))
+
+
+class _decoding:
+    """Defaulting and validation assume decodable input; a value of the wrong type deep
+    inside an object surfaces as a Python error, turned here into the apiserver's 400."""
+
+    def __init__(self, kind: Kind):
+        self.kind = kind
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        if exc_type is not None and issubclass(exc_type, (TypeError, AttributeError, KeyError, IndexError,
+                                                          ValueError, OverflowError)) \
+                and not issubclass(exc_type, errors.ApiError):
+            raise _cannot_handle(self.kind, "a field has a value of the wrong type "
+                                            "(json: cannot unmarshal it into its Go struct field)") from None
         return False
 
 

@@ -68,6 +68,8 @@ def check_namespace(inv, obj: dict, kind) -> None:
 
 def server_error(e: ApiError, verb: str, source: str) -> str:
     """kubectl names the file in server errors about file objects."""
+    if getattr(e, "local_state", False):  # the local state dir, not the object (errors.unavailable)
+        return f"error: {e.message}"
     if e.reason == "Invalid":
         return e.kubectl_text()
     where = "STDIN" if source == "-" else source
@@ -79,7 +81,13 @@ def apply_one(inv, kind, obj: dict, source: str, dry_run: str, force: bool) -> t
     from pkubectl.api import merge
 
     api = inv.api
-    name = obj["metadata"].get("name")
+    meta = obj.setdefault("metadata", {})
+    if not isinstance(meta, dict):
+        raise CliError("error validating data: metadata must be an object")
+    # kubectl reads name/namespace with unstructured accessors: a non-string reads as ""
+    name = meta.get("name") if isinstance(meta.get("name"), str) else ""
+    if not isinstance(meta.get("namespace", ""), str):
+        meta["namespace"] = ""
     if not name:
         if obj["metadata"].get("generateName"):
             raise CliError(f"from {source}: cannot use generate name with apply")
@@ -110,7 +118,10 @@ def apply_one(inv, kind, obj: dict, source: str, dry_run: str, force: bool) -> t
                 original = None
         else:
             common.err(MISSING_ANNOTATION.format(res=kind.resource, name=name))
-        patch = merge.three_way_apply(original, modified, live, kind.kind)
+        try:
+            patch = merge.three_way_apply(original, modified, live, kind.kind)
+        except merge.MergeError as e:  # kubectl prints the strategic-merge error as is
+            raise CliError(str(e)) from None
         if not patch or _no_effect(live, patch, kind):
             # Nothing but the bookkeeping annotation would change (e.g. `get -o yaml |
             # apply -f -`, or a field removed that the server defaults back): the object
@@ -120,7 +131,10 @@ def apply_one(inv, kind, obj: dict, source: str, dry_run: str, force: bool) -> t
             return "configured", merge.strategic_merge_patch(copy.deepcopy(live), patch, kind.kind)
         try:
             patch.setdefault("metadata", {})["resourceVersion"] = live["metadata"]["resourceVersion"]
-            new = merge.strategic_merge_patch(copy.deepcopy(live), patch, kind.kind)
+            try:
+                new = merge.strategic_merge_patch(copy.deepcopy(live), patch, kind.kind)
+            except merge.MergeError as e:
+                raise CliError(str(e)) from None
             result = api.update(new, dry_run=dry_run == "server")
             return "configured", result
         except ApiError as e:
@@ -287,8 +301,11 @@ def _no_effect(live: dict, patch: dict, kind) -> bool:
     from pkubectl.api import merge
     from pkubectl.api.server import normalize
 
-    new = merge.strategic_merge_patch(copy.deepcopy(live), patch, kind.kind)
-    normalize(new)
+    try:
+        new = merge.strategic_merge_patch(copy.deepcopy(live), patch, kind.kind)
+        normalize(new)
+    except (merge.MergeError, TypeError, AttributeError, KeyError, ValueError):
+        return False  # not decodable: the write path reports it in kubectl's words
     return _comparable(new, kind) == _comparable(live, kind)
 
 

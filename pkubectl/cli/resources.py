@@ -155,6 +155,10 @@ def parse_documents(data: bytes, path: str) -> list[dict]:
                 if isinstance(item, dict):
                     objects.append(item)
             continue
+        for key in ("apiVersion", "kind"):
+            if d.get(key) is not None and not isinstance(d[key], str):
+                raise CliError(f'error validating "{_name(path)}": error validating data: {key} isn\'t string '
+                               f'type; if you choose to ignore these errors, turn validation off with --validate=false')
         if not d.get("kind"):
             raise CliError(f"error validating {_name(path)}: error validating data: kind not set")
         if not d.get("apiVersion"):
