@@ -304,7 +304,7 @@ def sync_one(api, ds: dict, nodes: list[dict], ns_pods: list[dict]) -> int:
         try:
             pod = api.create(pod_for_node(ds, template, node_name, cur_hash))
         except errors.ApiError as e:
-            writes += _event(api, ds, "Warning", "FailedCreate", f"Error creating: {e.message}")
+            _event(api, ds, "Warning", "FailedCreate", f"Error creating: {e.message}")  # not progress
             break
         writes += 1 + _event(api, ds, "Normal", "SuccessfulCreate", f"Created pod: {pod['metadata']['name']}")
     in_use = {current["metadata"]["name"]} | {f"{ds['metadata']['name']}-{common.labels_of(p).get(REVISION_HASH)}"

@@ -300,7 +300,9 @@ class Sync:
 
     def event(self, type_: str, reason: str, message: str) -> None:
         self.api.record_event(self.job, type_, reason, message, component=COMPONENT)
-        self.writes += 1
+        # a persistent failure is reported again each pass (folded into one Event) but is
+        # no progress: converge must be able to go quiet
+        self.writes += reason != "FailedCreate"
 
     # -- counting -------------------------------------------------------------------------
     def count_finished(self) -> str | None:

@@ -105,7 +105,7 @@ class Sync:
 
     def event(self, type_: str, reason: str, message: str) -> None:
         self.api.record_event(self.sts, type_, reason, message, component=COMPONENT)
-        self.writes += 1
+        self.writes += reason != "FailedCreate"  # a repeated failure is not progress
 
     def run(self) -> int:
         sts, spec = self.sts, self.spec
