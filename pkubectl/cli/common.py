@@ -7,8 +7,6 @@ import sys
 from dataclasses import dataclass, field
 from typing import Annotated, Optional
 
-import typer
-
 from pkubectl.api.errors import ApiError
 
 
@@ -104,19 +102,44 @@ def set_namespace(ns: str | None) -> None:
 
 
 # Options spelled once. Each command declares the ones it takes with these aliases.
-NamespaceOpt = Annotated[Optional[str], typer.Option("--namespace", "-n", help="If present, the namespace scope for this CLI request")]
-AllNamespacesOpt = Annotated[bool, typer.Option("--all-namespaces", "-A", help="List the requested object(s) across all namespaces.")]
-OutputOpt = Annotated[Optional[str], typer.Option("--output", "-o", help="Output format. One of: (json, yaml, name, go-template, go-template-file, template, templatefile, jsonpath, jsonpath-as-json, jsonpath-file, custom-columns, custom-columns-file, wide).")]
-FilenameOpt = Annotated[Optional[list[str]], typer.Option("--filename", "-f", help="Filename, directory, or URL to files; - for stdin.")]
-RecursiveOpt = Annotated[bool, typer.Option("--recursive", "-R", help="Process the directory used in -f, --filename recursively.")]
-SelectorOpt = Annotated[Optional[str], typer.Option("--selector", "-l", help="Selector (label query) to filter on, supports '=', '==', '!=', 'in', 'notin'.")]
-FieldSelectorOpt = Annotated[Optional[str], typer.Option("--field-selector", help="Selector (field query) to filter on, supports '=', '==', and '!='.")]
-DryRunOpt = Annotated[Optional[str], typer.Option("--dry-run", help='Must be "none", "server", or "client".', flag_value="client", is_flag=False)]
-ContextOpt = Annotated[Optional[str], typer.Option("--context", help="The name of the kubeconfig context to use")]
-KubeconfigOpt = Annotated[Optional[str], typer.Option("--kubeconfig", help="Path to the kubeconfig file to use for CLI requests.")]
-TemplateOpt = Annotated[Optional[str], typer.Option("--template", help="Template string or path to template file to use when -o=go-template, -o=go-template-file.")]
-AllowMissingOpt = Annotated[bool, typer.Option("--allow-missing-template-keys/--no-allow-missing-template-keys", help="If true, ignore any errors in templates when a field or map key is missing in the template.")]
-ShowManagedFieldsOpt = Annotated[bool, typer.Option("--show-managed-fields", help="If true, keep the managedFields when printing objects in JSON or YAML format.")]
+# They are built on first use (module __getattr__), so that a command parsed without
+# typer (the `get` fast path) never imports it.
+_OPTION_SPECS = {
+    "NamespaceOpt": ("Optional[str]", lambda t: t.Option("--namespace", "-n", help="If present, the namespace scope for this CLI request")),
+    "AllNamespacesOpt": ("bool", lambda t: t.Option("--all-namespaces", "-A", help="List the requested object(s) across all namespaces.")),
+    "OutputOpt": ("Optional[str]", lambda t: t.Option("--output", "-o", help="Output format. One of: (json, yaml, name, go-template, go-template-file, template, templatefile, jsonpath, jsonpath-as-json, jsonpath-file, custom-columns, custom-columns-file, wide).")),
+    "FilenameOpt": ("Optional[list[str]]", lambda t: t.Option("--filename", "-f", help="Filename, directory, or URL to files; - for stdin.")),
+    "RecursiveOpt": ("bool", lambda t: t.Option("--recursive", "-R", help="Process the directory used in -f, --filename recursively.")),
+    "SelectorOpt": ("Optional[str]", lambda t: t.Option("--selector", "-l", help="Selector (label query) to filter on, supports '=', '==', '!=', 'in', 'notin'.")),
+    "FieldSelectorOpt": ("Optional[str]", lambda t: t.Option("--field-selector", help="Selector (field query) to filter on, supports '=', '==', and '!='.")),
+    "DryRunOpt": ("Optional[str]", lambda t: t.Option("--dry-run", help='Must be "none", "server", or "client".', flag_value="client", is_flag=False)),
+    "ContextOpt": ("Optional[str]", lambda t: t.Option("--context", help="The name of the kubeconfig context to use")),
+    "KubeconfigOpt": ("Optional[str]", lambda t: t.Option("--kubeconfig", help="Path to the kubeconfig file to use for CLI requests.")),
+    "TemplateOpt": ("Optional[str]", lambda t: t.Option("--template", help="Template string or path to template file to use when -o=go-template, -o=go-template-file.")),
+    "AllowMissingOpt": ("bool", lambda t: t.Option("--allow-missing-template-keys/--no-allow-missing-template-keys", help="If true, ignore any errors in templates when a field or map key is missing in the template.")),
+    "ShowManagedFieldsOpt": ("bool", lambda t: t.Option("--show-managed-fields", help="If true, keep the managedFields when printing objects in JSON or YAML format.")),
+}
+
+
+def __getattr__(name: str):
+    spec = _OPTION_SPECS.get(name)
+    if spec is None:
+        raise AttributeError(name)
+    import typer
+    typ, option = spec
+    annotated = Annotated[eval(typ), option(typer)]  # noqa: S307 - our own literal type names
+    globals()[name] = annotated
+    return annotated
+
+
+def declare_options(namespace: dict) -> None:
+    """Put `typer` and every shared *Opt alias into a command module's globals, for a
+    module that must not import typer at import time (its verb has a typer-free
+    fast path): typer resolves the string annotations there when registering."""
+    import typer
+    namespace["typer"] = typer
+    for name in _OPTION_SPECS:
+        namespace[name] = __getattr__(name)
 
 
 def globals_(namespace=None, context=None, kubeconfig=None) -> Invocation:

@@ -5,13 +5,9 @@ import sys
 import time
 from typing import Annotated, Optional
 
-import typer
-
 from pkubectl.api.errors import ApiError
 from pkubectl.cli import common
-from pkubectl.cli.common import (AllNamespacesOpt, AllowMissingOpt, CliError, ContextOpt, FieldSelectorOpt,
-                                 FilenameOpt, KubeconfigOpt, NamespaceOpt, OutputOpt, RecursiveOpt, SelectorOpt,
-                                 ShowManagedFieldsOpt, TemplateOpt, err, out)
+from pkubectl.cli.common import CliError, err, out
 
 NO_TYPE = ('You must specify the type of resource to get. Use "pkubectl api-resources" for a complete list of '
            'supported resources.\n\nerror: Required resource not specified.\nUse "pkubectl explain <resource>" for '
@@ -76,7 +72,9 @@ def collect(inv, targets, all_ns: bool, ls, fs, ignore_not_found: bool):
     return blocks
 
 
-def register(app: typer.Typer) -> None:
+def register(app) -> None:
+    common.declare_options(globals())
+
     @app.command("get", context_settings={"allow_interspersed_args": True})
     def get(args: Annotated[Optional[list[str]], typer.Argument(help="TYPE[.VERSION][.GROUP] [NAME ...]")] = None,
             namespace: NamespaceOpt = None, all_namespaces: AllNamespacesOpt = False,
@@ -96,76 +94,87 @@ def register(app: typer.Typer) -> None:
             show_managed_fields: ShowManagedFieldsOpt = False,
             context: ContextOpt = None, kubeconfig: KubeconfigOpt = None):
         """Display one or many resources."""
-        from pkubectl.cli.resources import kind_of_manifest, load_manifests, parse_targets, Target
-        from pkubectl.printers.output import Printer, PrinterError, TableOptions, table_rows
+        return run_get(**locals())
 
-        inv = common.globals_(namespace, context, kubeconfig)
-        try:
-            printer = Printer.from_flag(output, allow_missing_template_keys, template)
-        except PrinterError as e:
-            raise CliError(str(e)) from None
-        args = args or []
-        if filename:
-            targets = []
-            for src, obj in load_manifests(filename, recursive):
-                k = kind_of_manifest(obj, src)
-                meta = obj.get("metadata") or {}
-                ns = meta.get("namespace")
-                if ns:
-                    inv.namespace_flag = inv.namespace_flag or ns
-                targets.append(Target(k, [meta.get("name", "")], True))
-        else:
-            if not args:
-                err(NO_TYPE)
-                raise common.Failed()
-            targets = parse_targets(args)
-        single_kind = len({t.kind for t in targets}) == 1
-        ls, fs = parse_selectors(selector, field_selector, targets[0].kind if single_kind and targets else None)
-        if not watch_only:
-            blocks = collect(inv, targets, all_namespaces, ls, fs, ignore_not_found)
-        else:
-            blocks = [(t, []) for t in targets]
-        if sort_by:
-            blocks = [(t, sort_objects(objs, sort_by)) for t, objs in blocks]
 
-        opts = TableOptions(wide=printer.fmt == "wide", no_headers=no_headers, show_labels=show_labels,
-                            label_columns=[c for lc in (label_columns or []) for c in lc.split(",")],
-                            all_namespaces=all_namespaces,
-                            show_kind=show_kind or len(blocks) > 1 or any(t.typed_as_slash for t in targets)
-                            and len({t.kind for t in targets}) > 1)
-        total = sum(len(objs) for _, objs in blocks)
-        writer = None
-        if printer.is_table:
-            from pkubectl.printers.tabwriter import TableWriter
-            writer = TableWriter()
-            first = True
-            for t, objs in blocks:
-                if not objs:
-                    continue
-                rows = table_rows(t.kind, objs, opts)
-                if not first:
-                    out("")
-                writer.reset_widths()
-                sys.stdout.write(writer.render(rows).rstrip("\n") + "\n")
-                first = False
-            if total == 0 and not inv.errors and not ignore_not_found and not watch_only:
-                if all_namespaces:
-                    err("No resources found")
-                else:
-                    err(f"No resources found in {inv.namespace} namespace.")
-        elif not watch_only:
-            objs = [o for _, os_ in blocks for o in os_]
-            as_list = not (len(targets) == 1 and len(targets[0].names) == 1 and not filename) or \
-                (filename is not None and len(objs) > 1)
-            if objs or as_list:
-                if objs or printer.fmt not in ("name",):
-                    if not (inv.errors and not objs):
-                        printer.print(objs, as_list)
-        sys.stdout.flush()
-        if watch or watch_only:
-            follow(inv, targets, all_namespaces, ls, fs, printer, opts, writer, output_watch_events,
-                   header=watch_only)
-        inv.finish()
+def run_get(args=None, namespace=None, all_namespaces=False, output=None, selector=None, field_selector=None,
+            filename=None, recursive=False, show_labels=False, label_columns=None, sort_by=None, no_headers=False,
+            ignore_not_found=False, watch=False, watch_only=False, output_watch_events=False, show_kind=False,
+            chunk_size=500, template=None, allow_missing_template_keys=True, show_managed_fields=False,
+            context=None, kubeconfig=None):
+    """`get` itself, callable without typer (see fastpath.py)."""
+    from pkubectl.cli.resources import kind_of_manifest, load_manifests, parse_targets, Target
+    from pkubectl.printers.output import Printer, PrinterError, TableOptions, table_rows
+
+    inv = common.globals_(namespace, context, kubeconfig)
+    try:
+        printer = Printer.from_flag(output, allow_missing_template_keys, template)
+    except PrinterError as e:
+        raise CliError(str(e)) from None
+    args = args or []
+    if filename:
+        targets = []
+        for src, obj in load_manifests(filename, recursive):
+            k = kind_of_manifest(obj, src)
+            meta = obj.get("metadata") or {}
+            ns = meta.get("namespace")
+            if ns:
+                inv.namespace_flag = inv.namespace_flag or ns
+            targets.append(Target(k, [meta.get("name", "")], True))
+    else:
+        if not args:
+            err(NO_TYPE)
+            raise common.Failed()
+        targets = parse_targets(args)
+    single_kind = len({t.kind for t in targets}) == 1
+    ls, fs = parse_selectors(selector, field_selector, targets[0].kind if single_kind and targets else None)
+    if not watch_only:
+        blocks = collect(inv, targets, all_namespaces, ls, fs, ignore_not_found)
+    else:
+        blocks = [(t, []) for t in targets]
+    if sort_by:
+        blocks = [(t, sort_objects(objs, sort_by)) for t, objs in blocks]
+
+    opts = TableOptions(wide=printer.fmt == "wide", no_headers=no_headers, show_labels=show_labels,
+                        label_columns=[c for lc in (label_columns or []) for c in lc.split(",")],
+                        all_namespaces=all_namespaces,
+                        show_kind=show_kind or len(blocks) > 1 or any(t.typed_as_slash for t in targets)
+                        and len({t.kind for t in targets}) > 1)
+    total = sum(len(objs) for _, objs in blocks)
+    writer = None
+    if printer.is_table:
+        from pkubectl.printers.tabwriter import TableWriter
+        writer = TableWriter()
+        first = True
+        for t, objs in blocks:
+            if not objs:
+                continue
+            rows = table_rows(t.kind, objs, opts)
+            if not first:
+                out("")
+            writer.reset_widths()
+            sys.stdout.write(writer.render(rows).rstrip("\n") + "\n")
+            first = False
+        if total == 0 and not inv.errors and not ignore_not_found and not watch_only:
+            if all_namespaces:
+                err("No resources found")
+            else:
+                err(f"No resources found in {inv.namespace} namespace.")
+    elif not watch_only:
+        objs = [o for _, os_ in blocks for o in os_]
+        as_list = not (len(targets) == 1 and len(targets[0].names) == 1 and not filename) or \
+            (filename is not None and len(objs) > 1)
+        if objs or as_list:
+            if objs or printer.fmt not in ("name",):
+                if not (inv.errors and not objs):
+                    printer.print(objs, as_list)
+    sys.stdout.flush()
+    if watch or watch_only:
+        follow(inv, targets, all_namespaces, ls, fs, printer, opts, writer, output_watch_events,
+               header=watch_only)
+    inv.finish()
+
+
 
 
 def follow(inv, targets, all_ns, ls, fs, printer, opts, writer, output_events: bool, header: bool):

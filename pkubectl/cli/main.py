@@ -125,6 +125,11 @@ def run(argv: list[str], verb: str | None) -> int:
     from pkubectl.cli.common import CliError, Failed, err
 
     try:
+        if verb == "get":
+            from pkubectl.cli import fastpath
+            fast = fastpath.run(argv[1:])
+            if fast is not None:
+                return fast
         app = build_app(verb)
         import typer
         from typer import exceptions as tx
@@ -184,7 +189,7 @@ def run(argv: list[str], verb: str | None) -> int:
 
 def pflag_booleans(command, argv: list[str]) -> list[str]:
     """kubectl (pflag) accepts `--wait=false` and `--overwrite=true` for boolean
-    flags; click does not. Rewrite them, using the parsed command's declarations:
+    flags, and `-o=json` for shorthands; click does not. Rewrite them, using the parsed command's declarations:
     `=true` -> the flag, `=false` -> its `--no-` form, or nothing when it has none."""
     cmd = command
     for word in argv:
@@ -202,6 +207,9 @@ def pflag_booleans(command, argv: list[str]) -> list[str]:
     for i, word in enumerate(argv):
         if word == "--":
             return out + argv[i:]
+        if len(word) > 3 and word[0] == "-" and word[1] != "-" and word[2] == "=":
+            out += [word[:2], word[3:]]  # pflag: `-o=json` is `-o json`
+            continue
         name, eq, value = word.partition("=")
         if eq and name in flags and value.lower() in ("true", "false", "1", "0", "t", "f"):
             on, off = flags[name]
