@@ -299,7 +299,9 @@ def test_the_proxy_comes_back_after_the_daemon_is_killed(web):
     web.wait_for(lambda: fetch(web.cluster_ip, 80, timeout=1) is None, timeout=10, message="listener gone")
     assert web.kubelet("start").returncode == 0
     web.wait_for(lambda: fetch(web.cluster_ip, 80), timeout=20, message="ClusterIP served again")
-    assert {fetch("127.0.0.1", web.node_port) for _ in range(30)} == pod_names(web)
+    # every pod again (readiness is re-established by the adopted kubelet first)
+    web.wait_for(lambda: {fetch("127.0.0.1", web.node_port) for _ in range(30)} == pod_names(web),
+                 timeout=30, message="NodePort reaches every pod")
 
 
 def test_each_node_agent_serves_the_nodeports_of_its_own_address(web):
