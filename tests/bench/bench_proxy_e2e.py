@@ -33,12 +33,16 @@ def pk(env, *args, input=None) -> str:
                           capture_output=True, check=True).stdout
 
 
+ERRORS: dict = {}
+
+
 def fetch(conn_host: str, port: int) -> str | None:
     c = http.client.HTTPConnection(conn_host, port, timeout=3)
     try:
         c.request("GET", "/")
         return c.getresponse().read().decode()
-    except OSError:
+    except (OSError, http.client.HTTPException) as err:
+        ERRORS[repr(err)[:80]] = ERRORS.get(repr(err)[:80], 0) + 1
         return None
     finally:
         c.close()
@@ -83,9 +87,9 @@ def main() -> None:
         first_answer = time.perf_counter() - t0
         wait(lambda: json.loads(pk(env, "get", "svc", "web", "-o", "json"))["status"]["loadBalancer"].get("ingress"))
         svc = json.loads(pk(env, "get", "svc", "web", "-o", "json"))
-        ep = json.loads(pk(env, "get", "endpoints", "web", "-o", "json"))
         wait(lambda: len(json.loads(pk(env, "get", "endpoints", "web", "-o", "json"))["subsets"][0]
                          .get("addresses") or []) == 3)
+        ep = json.loads(pk(env, "get", "endpoints", "web", "-o", "json"))
         pod_ip = ep["subsets"][0]["addresses"][0]["ip"]
         lb_ip = svc["status"]["loadBalancer"]["ingress"][0]["ip"]
         rows = [("direct pod IP", pod_ip, 8080), ("ClusterIP", svc["spec"]["clusterIP"], 80),
@@ -95,6 +99,8 @@ def main() -> None:
         for name, host, port in rows:
             rate, median, failed = timed_gets(host, port, opts.requests)
             print(f"{name:16} {rate:8.0f} {median:10.3f} {failed:7d}")
+        if ERRORS:
+            print("errors:", ERRORS)
         t1 = time.perf_counter()
         pk(env, "scale", "deployment", "web", "--replicas=1")
         remaining = wait(lambda: (lambda names: names if len(names) == 1 else None)(
