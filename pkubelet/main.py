@@ -73,9 +73,18 @@ def set_node_port_range(text: str | None) -> None:
         api.update(cm)
 
 
+def _check_home(home: str) -> None:
+    """Refuse a state dir the store refuses (another user's, unwritable) before starting
+    anything in the background; the store's Unavailable prints as `error: ...`."""
+    from state.store import Store
+
+    Store(home).conn.close()
+
+
 def cmd_run(args) -> int:
     from pkubelet import daemon
 
+    _check_home(_home())
     set_node_port_range(args.service_node_port_range)
     return daemon.Daemon(_home()).run()
 
@@ -89,6 +98,7 @@ def cmd_start(args) -> int:
     if pid:
         print("pkubelet is already running (pid %s)" % pid)
         return 0
+    _check_home(home)
     pid = daemon.spawn(home)
     if not pid:
         sys.stderr.write("error: pkubelet did not start; see %s\n" % os.path.join(home, daemon.LOGFILE))

@@ -93,6 +93,8 @@ class Store:
 
     def _open(self) -> sqlite3.Connection:
         _ensure_private_dir(self.home)
+        if os.path.exists(self.path) and _read_only_fs(self.home):
+            return self._open_read_only()
         fresh = not os.path.exists(self.path)
         if fresh:
             # Create the file 0600 before SQLite does (it would honour the umask).
@@ -118,6 +120,20 @@ class Store:
                     os.chmod(p, 0o600)
                 except OSError:
                     pass
+        return conn
+
+    def _open_read_only(self) -> sqlite3.Connection:
+        """A state dir on a read-only file system still reads (`get`, `describe`); every
+        write fails with a clear "read-only" error. `immutable` lets SQLite read a WAL
+        database without creating its -shm file, which nobody can change there anyway."""
+        from urllib.parse import quote
+
+        try:
+            conn = sqlite3.connect(f"file:{quote(self.path)}?mode=ro&immutable=1", uri=True,
+                                   timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False)
+            conn.execute("PRAGMA user_version").fetchone()
+        except sqlite3.DatabaseError as e:
+            raise Unavailable(f"cannot open the state database {self.path} (read-only file system): {e}") from None
         return conn
 
     def close(self) -> None:
@@ -255,15 +271,26 @@ class _Txn:
                     self.conn.execute("UPDATE meta SET v=? WHERE k='rev'", (self._rev,))
                 self.conn.execute("COMMIT")
             except sqlite3.OperationalError as e:
-                self.conn.execute("ROLLBACK")
+                self._rollback()
                 raise Unavailable(_explain(e, self.store.path)) from None
             # Compact whenever this commit crossed a multiple of COMPACT_EVERY (a
             # batched commit may jump several revisions at once).
             if self._rev is not None and self._rev // COMPACT_EVERY != self._start_rev // COMPACT_EVERY:
                 self.store.compact()
         else:
-            self.conn.execute("ROLLBACK")
+            self._rollback()
+            if issubclass(exc_type, sqlite3.OperationalError):
+                # a write inside the transaction failed (read-only, disk full, I/O error)
+                raise Unavailable(_explain(exc, self.store.path)) from None
         return False
+
+    def _rollback(self) -> None:
+        # SQLite has already rolled back by itself after some errors (SQLITE_FULL)
+        if self.conn.in_transaction:
+            try:
+                self.conn.execute("ROLLBACK")
+            except sqlite3.OperationalError:
+                pass
 
     def current_rev(self) -> int:
         if self._rev is None:
@@ -340,13 +367,24 @@ def _ensure_private_dir(path: str) -> None:
         # One user's cluster is never driven by another user (DESIGN: security).
         raise Unavailable(f"the state directory {path} belongs to another user (uid {st.st_uid})")
     if st.st_mode & 0o077:
-        os.chmod(path, 0o700)
+        try:
+            os.chmod(path, 0o700)
+        except OSError as e:
+            raise Unavailable(f"cannot make the state directory {path} private: {e.strerror}") from None
+
+
+def _read_only_fs(path: str) -> bool:
+    try:
+        return bool(os.statvfs(path).f_flag & os.ST_RDONLY)
+    except OSError:
+        return False
 
 
 def _explain(err: sqlite3.OperationalError, path: str) -> str:
     text = str(err)
     if "readonly" in text or "read-only" in text:
-        return f"the state database {path} is read-only"
+        where = " (read-only file system)" if _read_only_fs(os.path.dirname(path)) else ""
+        return f"the state database {path} is read-only{where}"
     if "full" in text:
         return f"no space left to write the state database {path}"
     return f"state database {path}: {text}"

@@ -14,6 +14,8 @@ class ApiError(Exception):
 
     def kubectl_text(self) -> str:
         """What kubectl prints on stderr for this error (without a trailing newline)."""
+        if getattr(self, "local_state", False):
+            return f"error: {self.message}"
         if self.reason == "Invalid" and self.causes:
             if all(isinstance(c, str) for c in self.causes):
                 head = f'The {self.kind} "{self.name}" is invalid: '
@@ -60,4 +62,8 @@ def forbidden(message: str) -> ApiError:
 
 
 def unavailable(message: str) -> ApiError:
-    return ApiError(503, "ServiceUnavailable", message)
+    """The local state directory cannot be used (read-only, full, another user's). It is
+    the client's own storage, so the CLI reports it as a client error (`error: ...`)."""
+    e = ApiError(503, "ServiceUnavailable", message)
+    e.local_state = True
+    return e
