@@ -149,13 +149,16 @@ class Proxier:
         self._last_full = 0.0
         self._errors: dict = {}
         self._reported: set = set()
+        self._hosts_key = None
 
     def sync(self) -> int:
         rev = self.api.store.revision()
         due = time.monotonic() - self._last_full >= RESYNC_SECONDS
         if rev == self._rev and not due:
             return 0
-        self._rev, self._last_full = rev, time.monotonic()
+        self._rev = rev
+        if due:
+            self._last_full = time.monotonic()
         from pkubectl.api import registry
 
         services, _ = self.api.list(registry.by_kind("Service"), None)
@@ -175,7 +178,11 @@ class Proxier:
                 notes.append(Note(svc, "Warning", "FailedToListen",
                                   "cannot serve %s: %s" % (key.split(" ", 1)[1], text)))
         self._report(notes)
-        changed += self._refresh_hosts()
+        names = sorted((m["metadata"].get("namespace"), m["metadata"]["name"], (m.get("spec") or {}).get("clusterIP"),
+                        (m.get("spec") or {}).get("type")) for m in services)
+        if names != self._hosts_key or due:  # a pod's own lines never change; only Services do
+            self._hosts_key = names
+            changed += self._refresh_hosts()
         return changed
 
     def _report(self, notes: list) -> None:

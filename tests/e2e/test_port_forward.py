@@ -60,9 +60,9 @@ def test_port_forward_svc_reaches_a_ready_pod_and_a_second_one_on_the_busy_port_
     port = free_port()
     fw = Forward(web, "svc/web", f"{port}:80")
     try:
-        web.wait_for(lambda: f"Forwarding from 127.0.0.1:{port} -> 8080" in fw.lines, timeout=30,
+        web.wait_for(lambda: f"Forwarding from 127.0.0.1:{port} -> 18123" in fw.lines, timeout=30,
                      message="Forwarding line")
-        assert f"Forwarding from [::1]:{port} -> 8080" in fw.lines
+        assert f"Forwarding from [::1]:{port} -> 18123" in fw.lines
         body = fetch("127.0.0.1", port)
         assert body in pod_names(web)
         assert {fetch("127.0.0.1", port) for _ in range(5)} == {body}  # one pod, as kubectl
@@ -74,7 +74,7 @@ def test_port_forward_svc_reaches_a_ready_pod_and_a_second_one_on_the_busy_port_
             f"Unable to listen on port {port}: Listeners failed to create with the following errors: "
             f"[unable to create listener: Error listen tcp4 127.0.0.1:{port}: bind: address already in use "
             f"unable to create listener: Error listen tcp6 [::1]:{port}: bind: address already in use]",
-            f"error: unable to listen on any of the requested ports: [{{{port} 8080}}]"]
+            f"error: unable to listen on any of the requested ports: [{{{port} 18123}}]"]
     finally:
         assert fw.stop() == 0
 
@@ -84,16 +84,16 @@ def test_port_forward_pod_by_named_port_and_deploy_with_random_local_port(web):
     port = free_port()
     fw = Forward(web, f"pod/{pod}", f"{port}:http", "--address", "127.0.0.1")
     try:
-        web.wait_for(lambda: fw.lines[:1] == [f"Forwarding from 127.0.0.1:{port} -> 8080"], timeout=30,
+        web.wait_for(lambda: fw.lines[:1] == [f"Forwarding from 127.0.0.1:{port} -> 18123"], timeout=30,
                      message="Forwarding line")
         assert fetch("127.0.0.1", port) == pod
     finally:
         fw.stop()
-    fw = Forward(web, "deploy/web", ":8080", "--address=127.0.0.1")
+    fw = Forward(web, "deploy/web", ":18123", "--address=127.0.0.1")
     try:
         line = web.wait_for(lambda: fw.lines[:1], timeout=30, message="Forwarding line")[0]
         local = int(line.split(":")[1].split()[0])
-        assert line == f"Forwarding from 127.0.0.1:{local} -> 8080"
+        assert line == f"Forwarding from 127.0.0.1:{local} -> 18123"
         assert fetch("127.0.0.1", local) in pod_names(web)
     finally:
         fw.stop()
@@ -123,7 +123,7 @@ def test_expose_generates_kubectl_objects_and_errors(web):
     assert out == "service/single exposed\n"
     single = get_json(web, "svc", "single")
     assert single["metadata"]["labels"] == {"x": "y"}
-    assert single["spec"]["ports"] == [{"port": 8080, "protocol": "TCP", "targetPort": 8080}]
+    assert single["spec"]["ports"] == [{"port": 18123, "protocol": "TCP", "targetPort": 18123}]
     web.run = web.ok("run", "bare", "--image=python:3.12", "--", "sleep", "60")
     r = web.pk("expose", "pod", "bare")
     assert (r.returncode, r.stderr) == (1, "error: couldn't find port via --port flag or introspection\n"

@@ -16,6 +16,7 @@ import yaml
 
 pytestmark = pytest.mark.e2e
 
+# Port 18123, not 8080: every cluster on a machine gives its first pods the same addresses.
 SERVER = """\
 import http.server, os
 NAME = os.environ["POD_NAME"].encode()
@@ -27,7 +28,7 @@ class H(http.server.BaseHTTPRequestHandler):
         self.wfile.write(NAME)
     def log_message(self, *args):
         pass
-http.server.ThreadingHTTPServer((os.environ["POD_IP"], 8080), H).serve_forever()
+http.server.ThreadingHTTPServer((os.environ["POD_IP"], 18123), H).serve_forever()
 """
 
 
@@ -37,7 +38,7 @@ def deployment(replicas: int = 3, not_ready_dir: str = "", version: str = "1") -
              "periodSeconds": 1, "failureThreshold": 1}
     container = {
         "name": "web", "image": "python:3.12", "command": ["python3", "-c", SERVER],
-        "ports": [{"name": "http", "containerPort": 8080}],
+        "ports": [{"name": "http", "containerPort": 18123}],
         "env": [{"name": "POD_IP", "valueFrom": {"fieldRef": {"fieldPath": "status.podIP"}}},
                 {"name": "POD_NAME", "valueFrom": {"fieldRef": {"fieldPath": "metadata.name"}}},
                 {"name": "NOT_READY_DIR", "value": not_ready_dir or "/nonexistent"},
@@ -149,7 +150,7 @@ def test_requests_reach_every_pod_through_nodeport_clusterip_and_loadbalancer(we
     assert [s["metadata"]["labels"]["endpointslice.kubernetes.io/managed-by"] for s in slices] == \
         ["endpointslice-controller.k8s.io"]
     assert sorted(e["addresses"][0] for e in slices[0]["endpoints"]) == ready_ips(web)
-    assert slices[0]["ports"] == [{"name": "http", "port": 8080, "protocol": "TCP"}]
+    assert slices[0]["ports"] == [{"name": "http", "port": 18123, "protocol": "TCP"}]
 
 
 def test_scale_down_keeps_serving_and_leaves_only_the_remaining_pod(web):
@@ -250,11 +251,11 @@ def test_a_container_started_after_the_service_finds_it_by_env_and_name(web):
 
 def test_selectorless_service_keeps_user_endpoints_and_headless_gets_no_listener(web):
     apply(web, {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "ext"},
-                "spec": {"ports": [{"port": 80, "targetPort": 8080}]}},
+                "spec": {"ports": [{"port": 80, "targetPort": 18123}]}},
           {"apiVersion": "v1", "kind": "Endpoints", "metadata": {"name": "ext"},
-           "subsets": [{"addresses": [{"ip": ready_ips(web)[0]}], "ports": [{"port": 8080}]}]},
+           "subsets": [{"addresses": [{"ip": ready_ips(web)[0]}], "ports": [{"port": 18123}]}]},
           {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "headless"},
-           "spec": {"clusterIP": "None", "selector": {"app": "web"}, "ports": [{"port": 80, "targetPort": 8080}]}})
+           "spec": {"clusterIP": "None", "selector": {"app": "web"}, "ports": [{"port": 80, "targetPort": 18123}]}})
     ext = get_json(web, "svc", "ext")["spec"]["clusterIP"]
     web.wait_for(lambda: fetch(ext, 80), timeout=10, message="selector-less service served")
     assert get_json(web, "endpoints", "ext")["subsets"][0]["addresses"] == [{"ip": ready_ips(web)[0]}]
@@ -279,7 +280,7 @@ def test_bind_failure_and_non_loopback_external_ip_are_reported_as_events(web):
     try:
         apply(web, {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "odd"},
                     "spec": {"selector": {"app": "web"}, "externalIPs": ["127.0.0.1", "192.0.2.10"],
-                             "ports": [{"port": busy, "targetPort": 8080}]}})
+                             "ports": [{"port": busy, "targetPort": 18123}]}})
         def reasons():
             out = web.ok("get", "events", "--field-selector", "involvedObject.name=odd")
             return "FailedToListen" in out and "ExternalIPNotServed" in out and out
@@ -342,7 +343,7 @@ def test_hosts_file_follows_services_created_later(web):
     web.ok("run", "watcher", "--image=python:3.12", "--command", "--", "python3", "-c", WATCHER)
     web.wait_for(lambda: get_json(web, "pod", "watcher")["status"]["phase"] == "Running", timeout=30,
                  message="watcher running")
-    web.ok("create", "service", "clusterip", "late", "--tcp=80:8080")
+    web.ok("create", "service", "clusterip", "late", "--tcp=80:18123")
     ip = get_json(web, "svc", "late")["spec"]["clusterIP"]
     web.wait_for(lambda: f"late {ip}" in web.ok("logs", "watcher"), timeout=20, message="name resolves")
     with open("/etc/hosts") as f:
