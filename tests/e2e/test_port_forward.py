@@ -124,7 +124,7 @@ def test_expose_generates_kubectl_objects_and_errors(web):
     single = get_json(web, "svc", "single")
     assert single["metadata"]["labels"] == {"x": "y"}
     assert single["spec"]["ports"] == [{"port": 18123, "protocol": "TCP", "targetPort": 18123}]
-    web.run = web.ok("run", "bare", "--image=python:3.12", "--", "sleep", "60")
+    web.ok("run", "bare", "--image=python:3.12", "--", "sleep", "60")
     r = web.pk("expose", "pod", "bare")
     assert (r.returncode, r.stderr) == (1, "error: couldn't find port via --port flag or introspection\n"
                                            "See 'pkubectl expose -h' for help and examples\n")
