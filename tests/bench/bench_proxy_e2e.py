@@ -91,8 +91,9 @@ def main() -> None:
                          .get("addresses") or []) == 3)
         ep = json.loads(pk(env, "get", "endpoints", "web", "-o", "json"))
         pod_ip = ep["subsets"][0]["addresses"][0]["ip"]
+        pod_port = ep["subsets"][0]["ports"][0]["port"]
         lb_ip = svc["status"]["loadBalancer"]["ingress"][0]["ip"]
-        rows = [("direct pod IP", pod_ip, 8080), ("ClusterIP", svc["spec"]["clusterIP"], 80),
+        rows = [("direct pod IP", pod_ip, pod_port), ("ClusterIP", svc["spec"]["clusterIP"], 80),
                 ("NodePort", "127.0.0.1", node_port), ("LoadBalancer", lb_ip, 80)]
         print(f"apply -> first answer through the NodePort: {first_answer:.2f} s")
         print(f"{'path':16} {'req/s':>8} {'median ms':>10} {'failed':>7}   ({opts.requests} fresh-connection GETs)")
