@@ -169,11 +169,16 @@ def cidr_index(cidr: str) -> int | None:
     return None
 
 
-def free_cidr_index(nodes: list, name: str, default_node: bool) -> int:
+def free_cidr_index(nodes: list, name: str, default_node: bool, cluster: str = "") -> int:
+    """The first free /24 of 127.244.0.0/16, scanning from an offset derived from the
+    cluster's state dir: two clusters running on one machine (two contexts, tests
+    in parallel) then hand out different pod IPs instead of answering for each other."""
+    import zlib
     taken = {cidr_index((n.get("spec") or {}).get("podCIDR", "")) for n in nodes
              if n["metadata"]["name"] != name}
-    start = 0 if default_node else 1
-    for i in range(start, 256):
+    offset = zlib.crc32(cluster.encode()) % 256 if cluster else 0
+    for step in range(0 if default_node else 1, 256):
+        i = (offset + step) % 256
         if i not in taken:
             return i
     raise RuntimeError("no free pod CIDR left in 127.244.0.0/16")
@@ -213,7 +218,7 @@ class NodeAgent:
             live = self.api.try_get(kind, None, self.name)
             if live is None:
                 nodes = self.api.list(kind)[0]
-                index = free_cidr_index(nodes, self.name, self.name == DEFAULT_NODE)
+                index = free_cidr_index(nodes, self.name, self.name == DEFAULT_NODE, self.api.store.home)
                 obj = {"apiVersion": "v1", "kind": "Node",
                        "metadata": {"name": self.name, "labels": self._labels({}),
                                     "annotations": self._annotations({})},
@@ -234,7 +239,7 @@ class NodeAgent:
                 changed = labels != meta.get("labels") or annotations != meta.get("annotations")
                 if not spec.get("podCIDR"):
                     nodes = self.api.list(kind)[0]
-                    index = free_cidr_index(nodes, self.name, self.name == DEFAULT_NODE)
+                    index = free_cidr_index(nodes, self.name, self.name == DEFAULT_NODE, self.api.store.home)
                     spec["podCIDR"], spec["podCIDRs"] = pod_cidr(index), [pod_cidr(index)]
                     changed = True
                 if changed:
