@@ -21,7 +21,7 @@ from __future__ import annotations
 import copy
 import json
 
-from pkubectl.api import errors, registry, selectors
+from pkubectl.api import errors, nodematch, registry, selectors
 from pkubectl.controllers import common
 
 COMPONENT = "daemonset-controller"
@@ -108,51 +108,8 @@ def prune_revisions(api, owner: dict, revisions: list[dict], in_use: set, limit:
 
 
 # -- node eligibility (pure, unit-tested) ---------------------------------------------------------
-def _tolerates(toleration: dict, taint: dict) -> bool:
-    effect = toleration.get("effect") or ""
-    if effect and effect != taint.get("effect"):
-        return False
-    key = toleration.get("key") or ""
-    if key and key != taint.get("key"):
-        return False
-    op = toleration.get("operator") or "Equal"
-    if op == "Exists":
-        return True
-    return op == "Equal" and (toleration.get("value") or "") == (taint.get("value") or "")
-
-
-def _requirement_matches(expr: dict, value: str | None) -> bool:
-    op, values = expr.get("operator"), expr.get("values") or []
-    if op == "In":
-        return value is not None and value in values
-    if op == "NotIn":
-        return value is None or value not in values
-    if op == "Exists":
-        return value is not None
-    if op == "DoesNotExist":
-        return value is None
-    if op in ("Gt", "Lt") and value is not None and values:
-        try:
-            a, b = int(value), int(values[0])
-        except ValueError:
-            return False
-        return a > b if op == "Gt" else a < b
-    return False
-
-
 def _term_matches(term: dict, node: dict) -> bool:
-    exprs, fields = term.get("matchExpressions") or [], term.get("matchFields") or []
-    if not exprs and not fields:
-        return False
-    labels = common.labels_of(node)
-    for e in exprs:
-        if not _requirement_matches(e, labels.get(e.get("key", ""))):
-            return False
-    for f in fields:
-        value = node["metadata"]["name"] if f.get("key") == "metadata.name" else None
-        if not _requirement_matches(f, value):
-            return False
-    return True
+    return nodematch.term_matches(term, common.labels_of(node), node["metadata"]["name"])
 
 
 def with_daemon_tolerations(pod_spec: dict) -> dict:
@@ -183,7 +140,7 @@ def should_run(pod_spec: dict, node: dict) -> tuple[bool, bool]:
     for taint in (node.get("spec") or {}).get("taints") or []:
         if taint.get("effect") not in ("NoSchedule", "NoExecute"):
             continue
-        if any(_tolerates(t, taint) for t in tolerations):
+        if nodematch.tolerated(tolerations, taint):
             continue
         run = False
         if taint.get("effect") == "NoExecute":

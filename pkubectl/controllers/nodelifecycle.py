@@ -32,7 +32,7 @@ import copy
 import json
 import os
 
-from pkubectl.api import errors, registry
+from pkubectl.api import errors, nodematch, registry
 from pkubectl.controllers import common
 
 COMPONENT = "node-controller"
@@ -128,20 +128,6 @@ def unknown_conditions(node: dict, stamp: str) -> list[dict]:
     return out
 
 
-def _tolerates(toleration: dict, taint: dict) -> bool:
-    """core/v1 Toleration.ToleratesTaint."""
-    effect = toleration.get("effect") or ""
-    if effect and effect != taint.get("effect"):
-        return False
-    key = toleration.get("key") or ""
-    if key and key != taint.get("key"):
-        return False
-    op = toleration.get("operator") or "Equal"
-    if op == "Exists":
-        return True
-    return op == "Equal" and (toleration.get("value") or "") == (taint.get("value") or "")
-
-
 def eviction_time(pod: dict, taints: list[dict]) -> float | None:
     """When the taint manager deletes this pod: None = never (no NoExecute taint, or all
     tolerated forever), 0.0 = now (a taint it does not tolerate), else an epoch time."""
@@ -151,7 +137,7 @@ def eviction_time(pod: dict, taints: list[dict]) -> float | None:
     tolerations = [t for t in (pod.get("spec") or {}).get("tolerations") or [] if isinstance(t, dict)]
     when = None
     for taint in no_execute:
-        matching = [t for t in tolerations if _tolerates(t, taint)]
+        matching = [t for t in tolerations if nodematch.tolerates(t, taint)]
         if not matching:
             return 0.0
         limits = [t["tolerationSeconds"] for t in matching if t.get("tolerationSeconds") is not None]

@@ -12,6 +12,7 @@ the FailedScheduling message is built from them and users search for those texts
 """
 from __future__ import annotations
 
+from pkubectl.api import nodematch
 from pkubectl.scheduler.snapshot import UNSCHEDULABLE_TAINT, NodeInfo, PodInfo
 
 UNSCHEDULABLE, UNRESOLVABLE = "Unschedulable", "UnschedulableAndUnresolvable"
@@ -25,63 +26,12 @@ ERR_TOO_MANY_PODS = "Too many pods"
 
 
 # -- helpers shared with scoring -------------------------------------------------------
-def tolerates(toleration: dict, taint: dict) -> bool:
-    """core/v1 Toleration.ToleratesTaint: empty effect or key match all; '' = Equal."""
-    effect = toleration.get("effect") or ""
-    if effect and effect != taint.get("effect"):
-        return False
-    key = toleration.get("key") or ""
-    if key and key != taint.get("key"):
-        return False
-    op = toleration.get("operator") or "Equal"
-    if op == "Exists":
-        return True
-    if op == "Equal":
-        return (toleration.get("value") or "") == (taint.get("value") or "")
-    return False
-
-
-def tolerated(tolerations: list, taint: dict) -> bool:
-    return any(tolerates(t, taint) for t in tolerations if isinstance(t, dict))
-
-
-def _int(text):
-    try:
-        return int(str(text))
-    except ValueError:
-        return None
-
-
-def _expr_matches(expr: dict, labels: dict) -> bool:
-    key, op, values = expr.get("key", ""), expr.get("operator"), expr.get("values") or []
-    present = key in labels
-    if op == "In":
-        return present and labels[key] in values
-    if op == "NotIn":
-        return not present or labels[key] not in values
-    if op == "Exists":
-        return present
-    if op == "DoesNotExist":
-        return not present
-    if op in ("Gt", "Lt"):
-        if not present or len(values) != 1:
-            return False
-        have, want = _int(labels[key]), _int(values[0])
-        if have is None or want is None:
-            return False
-        return have > want if op == "Gt" else have < want
-    return False
+tolerates, tolerated = nodematch.tolerates, nodematch.tolerated
 
 
 def term_matches(term: dict, node: NodeInfo) -> bool:
-    """A NodeSelectorTerm: its expressions AND its fields; an empty term matches nothing."""
-    exprs, fields = term.get("matchExpressions") or [], term.get("matchFields") or []
-    if not exprs and not fields:
-        return False
-    if not all(_expr_matches(e, node.labels) for e in exprs):
-        return False
-    name_field = {"metadata.name": node.name}
-    return all(f.get("key") == "metadata.name" and _expr_matches(f, name_field) for f in fields)
+    """A NodeSelectorTerm against a node (see pkubectl.api.nodematch)."""
+    return nodematch.term_matches(term, node.labels, node.name)
 
 
 # -- filters ---------------------------------------------------------------------------
