@@ -21,6 +21,7 @@ from pkubectl.api.errors import ApiError
 from pkubectl.cli import common
 from pkubectl.cli.common import (AllNamespacesOpt, CliError, ContextOpt, DryRunOpt, FilenameOpt, KubeconfigOpt,
                                  NamespaceOpt, OutputOpt, RecursiveOpt, SelectorOpt, err, out)
+from pkubectl.controllers.deployment import strip_hash
 
 REVISION = "deployment.kubernetes.io/revision"
 CHANGE_CAUSE = "kubernetes.io/change-cause"
@@ -399,16 +400,6 @@ def rollback_target(inv, d: dict, to_revision: int) -> dict:
     if previous is None:
         raise CliError(f'no rollout history found for deployment "{d["metadata"]["name"]}"')
     return previous
-
-
-def strip_hash(template: dict) -> dict:
-    t = copy.deepcopy(template or {})
-    labels = (t.get("metadata") or {}).get("labels")
-    if labels is not None:
-        labels.pop(HASH_LABEL, None)
-        if not labels:
-            t["metadata"].pop("labels")
-    return t
 
 
 def undo_one(inv, kind, ns, name, to_revision: int, mode: str, output) -> None:
