@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import threading
 import time
 import urllib.request
 
@@ -104,10 +105,15 @@ def test_crashing_container_shows_error_then_crashloopbackoff(kube):
         cells = row(kube, "crash")
         return cells[2] == "CrashLoopBackOff" and int(cells[3]) >= 2 and cells
 
+    lines: list[str] = []
+    reader = threading.Thread(target=lambda: lines.extend(iter(watch.stdout.readline, "")), daemon=True)
+    reader.start()
     kube.wait_for(restarts, timeout=40, message="CrashLoopBackOff with RESTARTS >= 2")
+    # the watch prints each change as it sees it: wait for it to have printed both states
+    kube.wait_for(lambda: "Error" in "".join(lines) and "CrashLoopBackOff" in "".join(lines), timeout=10,
+                  message="get -w showing Error and CrashLoopBackOff")
     watch.terminate()
-    seen = watch.communicate(timeout=10)[0]
-    assert "Error" in seen and "CrashLoopBackOff" in seen
+    watch.wait(10)
     cs = get(kube, "crash")["status"]["containerStatuses"][0]
     assert cs["lastState"]["terminated"]["exitCode"] == 3
     assert cs["lastState"]["terminated"]["reason"] == "Error"
