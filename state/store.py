@@ -22,7 +22,7 @@ import json
 import os
 import sqlite3
 import time
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from state import schema
 
@@ -58,8 +58,7 @@ class Unavailable(StoreError):
     """The state directory cannot be written (read-only, disk full, wrong owner)."""
 
 
-@dataclass(frozen=True)
-class Event:
+class Event(NamedTuple):
     revision: int
     type: str  # ADDED | MODIFIED | DELETED
     resource: str

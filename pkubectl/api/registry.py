@@ -7,20 +7,18 @@ Adding a kind is adding a row.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from typing import NamedTuple
 
 WIDE = 1
 
 
-@dataclass(frozen=True)
-class Column:
+class Column(NamedTuple):
     header: str
     cell: str
     priority: int = 0
 
 
-@dataclass(frozen=True)
-class Kind:
+class Kind(NamedTuple):
     group: str
     version: str
     kind: str

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import os
 import sys
-from dataclasses import dataclass, field
-from typing import Annotated, Optional
 
 from pkubectl.api.errors import ApiError
 
@@ -26,15 +24,16 @@ class Failed(Exception):
 GLOBAL_FLAGS_WITH_VALUE = ("-n", "--namespace", "--context", "--kubeconfig", "-s", "--server")
 
 
-@dataclass
 class Invocation:
     """Resolved once per command: the cluster, the namespace, and where output goes."""
-    namespace_flag: str | None = None
-    context_flag: str | None = None
-    kubeconfig_flag: str | None = None
-    _api: object = None
-    _resolved: tuple | None = None
-    errors: int = 0
+
+    def __init__(self):
+        self.namespace_flag: str | None = None
+        self.context_flag: str | None = None
+        self.kubeconfig_flag: str | None = None
+        self._api = None
+        self._resolved: tuple | None = None
+        self.errors = 0
 
     def resolve(self):
         if self._resolved is None:
@@ -125,6 +124,8 @@ def __getattr__(name: str):
     spec = _OPTION_SPECS.get(name)
     if spec is None:
         raise AttributeError(name)
+    from typing import Annotated, Optional  # noqa: F401 - names used by eval below
+
     import typer
     typ, option = spec
     annotated = Annotated[eval(typ), option(typer)]  # noqa: S307 - our own literal type names

@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 import os
 import sys
-from dataclasses import dataclass, field
 
 from pkubectl.api import registry
 from pkubectl.cli.common import CliError
@@ -19,11 +18,14 @@ MAX_DEPTH = 200
 MAX_EXPANDED_NODES = 2_000_000  # far above any real manifest (a 16 MiB file of scalars)
 
 
-@dataclass
 class Target:
-    kind: registry.Kind
-    names: list[str] = field(default_factory=list)
-    typed_as_slash: bool = False  # `pod/x` form: output gets a kind prefix
+    """One resource type from the command line and the names given for it."""
+
+    __slots__ = ("kind", "names", "typed_as_slash")
+
+    def __init__(self, kind: registry.Kind, names: list[str] | None = None, typed_as_slash: bool = False):
+        self.kind, self.names = kind, names if names is not None else []
+        self.typed_as_slash = typed_as_slash  # `pod/x` form: output gets a kind prefix
 
 
 def lookup_kind(type_name: str) -> registry.Kind:
