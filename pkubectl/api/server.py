@@ -211,7 +211,7 @@ class Api:
             meta.pop("generation", None)
         if kind.kind in ("Pod",):
             obj["status"] = {"phase": "Pending", "qosClass": _qos_class(obj)}
-        with _decoding(kind):
+        with _decoding(kind, obj):
             fold_string_data(obj)
             defaults.apply_defaults(obj)
         decode_error = validation.secret_decode_error(obj) if kind.kind == "Secret" else None
@@ -220,10 +220,11 @@ class Api:
         if kind.kind == "Service":
             with self._txn() as tx:  # validation checks nodePorts against the cluster's range
                 validation.NODE_PORT_RANGE = node_port_range(tx)
-        with _decoding(kind):
+        with _decoding(kind, obj):
             causes = validation.validate(obj)
         if causes:
             raise errors.invalid(kind.kind, kind.group, name, causes)
+        _check_types(kind, obj)
         ns = meta.get("namespace", "")
         with self._txn() as tx:
             if kind.namespaced and kind.kind != "Namespace":
@@ -282,7 +283,7 @@ class Api:
                         new["status"] = live["status"]
                     else:
                         new.pop("status", None)
-                with _decoding(kind):
+                with _decoding(kind, obj):
                     fold_string_data(new)
                     defaults.apply_defaults(new)
                 if kind.kind == "Service":
@@ -290,10 +291,11 @@ class Api:
                 if kind.kind in GENERATION_KINDS:
                     gen = lmeta.get("generation", 1)
                     meta["generation"] = gen + 1 if spec_of(new) != spec_of(live) else gen
-            with _decoding(kind):
+            with _decoding(kind, new):
                 causes = validation.validate(new, live)
             if causes:
                 raise errors.invalid(kind.kind, kind.group, name, causes)
+            _check_types(kind, new)
             if dry_run:
                 return new
             if new["metadata"].get("deletionTimestamp") and not new["metadata"].get("finalizers") \
@@ -659,12 +661,23 @@ def _check_decodable(kind: Kind, obj: dict) -> None:
                                                   "v1.OwnerReference"))
 
 
+def _check_types(kind: Kind, obj: dict) -> None:
+    """The typed-decoding check (pkubectl.api.decode), run after validation so that the
+    fields validation explains (e.g. `containerPort: PORT` -> Invalid value) keep its words."""
+    from pkubectl.api import decode
+
+    why = decode.error(kind.kind, obj)
+    if why:
+        raise _cannot_handle(kind, why)
+
+
 class _decoding:
     """Defaulting and validation assume decodable input; a value of the wrong type deep
-    inside an object surfaces as a Python error, turned here into the apiserver's 400."""
+    inside an object surfaces as a Python error, turned here into the apiserver's 400
+    (with decode's field path when it can name the field)."""
 
-    def __init__(self, kind: Kind):
-        self.kind = kind
+    def __init__(self, kind: Kind, obj: dict):
+        self.kind, self.obj = kind, obj
 
     def __enter__(self):
         return self
@@ -673,8 +686,11 @@ class _decoding:
         if exc_type is not None and issubclass(exc_type, (TypeError, AttributeError, KeyError, IndexError,
                                                           ValueError, OverflowError)) \
                 and not issubclass(exc_type, errors.ApiError):
-            raise _cannot_handle(self.kind, "a field has a value of the wrong type "
-                                            "(json: cannot unmarshal it into its Go struct field)") from None
+            from pkubectl.api import decode
+
+            why = decode.error(self.kind.kind, self.obj) or (
+                "a field has a value of the wrong type (json: cannot unmarshal it into its Go struct field)")
+            raise _cannot_handle(self.kind, why) from None
         return False
 
 
