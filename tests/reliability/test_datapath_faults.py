@@ -153,9 +153,9 @@ def test_faults_under_load(kube):
         # 2. the daemon killed and restarted: the proxy rebinds
         os.kill(daemon_pid(kube.home), signal.SIGKILL)
         t_down = time.monotonic()
-        # the restarted daemon notices a dead node sooner (for step 3); a grace much below the
-        # 10 s here lets a busy 2-core machine flap the live node itself
-        kube.env.update(PKUBE_NODE_MONITOR_GRACE="10", PKUBE_POD_EVICTION_TIMEOUT="2")
+        # the restarted daemon notices a dead node sooner (for step 3). The grace must stay
+        # above the heartbeat interval (default 10 s) or the live node itself flaps NotReady.
+        kube.env.update(PKUBE_HEARTBEAT_INTERVAL="1", PKUBE_NODE_MONITOR_GRACE="5", PKUBE_POD_EVICTION_TIMEOUT="2")
         start_daemon(kube)
         kube.wait_for(lambda: served_streak(clients), timeout=30, message="clients served after a daemon restart")
         assert time.monotonic() - t_down < 30
