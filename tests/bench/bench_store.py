@@ -55,6 +55,17 @@ def _median_time(fn, runs: int) -> float:
     return statistics.median(samples)
 
 
+def _interleaved(fn, base, runs: int) -> tuple[float, float]:
+    """Medians of fn and its baseline, run alternately so both see the same machine."""
+    a, b = [], []
+    for _ in range(runs):
+        for f, out in ((fn, a), (base, b)):
+            t = time.perf_counter()
+            f()
+            out.append(time.perf_counter() - t)
+    return statistics.median(a), statistics.median(b)
+
+
 def _watcher(home: str, since: int, count: int, conn) -> None:
     """Another process: follow the log, report (receive time - write time) per update."""
     from pkubectl.api import registry
@@ -85,10 +96,11 @@ def run(objects: int = 10000, runs: int = 7, updates: int = 200) -> list[dict]:
         api = Api(Store(home))
         cm = registry.by_kind("ConfigMap")
         assert len(api.list(cm, "default")[0]) == objects
-        api_s = _median_time(lambda: api.list(cm, "default"), runs)
         raw = sqlite3.connect(os.path.join(home, "state.db"))
-        raw_s = _median_time(lambda: [json.loads(r[0]) for r in raw.execute(
-            "SELECT data FROM objects WHERE resource='configmaps' AND namespace='default' ORDER BY name")], runs)
+        api_s, raw_s = _interleaved(lambda: api.list(cm, "default"),
+                                    lambda: [json.loads(r[0]) for r in raw.execute(
+                                        "SELECT data FROM objects WHERE resource='configmaps' "
+                                        "AND namespace='default' ORDER BY name")], runs)
         raw.close()
         sel_s = _median_time(lambda: api.list(cm, "default", label_selector=selectors.parse_label_selector("shard=3")), runs)
         rows.append({"figure": f"Api.list {objects} ConfigMaps", "value": api_s, "unit": "s",
