@@ -109,6 +109,13 @@ def apply_one(inv, kind, obj: dict, source: str, dry_run: str, force: bool) -> t
                     continue
                 raise
             return "created", created
+        stale = obj["metadata"].get("resourceVersion")
+        if stale and stale != live["metadata"].get("resourceVersion"):
+            # A manifest that carries a resourceVersion is a precondition: kubectl's
+            # patch includes it and the server refuses a stale one.
+            raise ApiError(409, "Conflict", f'Operation cannot be fulfilled on {kind.resource} "{name}": the '
+                                            f'object has been modified; please apply your changes to the latest '
+                                            f'version and try again')
         ann = (live["metadata"].get("annotations") or {}).get(LAST_APPLIED)
         original = None
         if ann:

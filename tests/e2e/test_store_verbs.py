@@ -403,3 +403,14 @@ def test_delete_messages_and_missing(c):
     assert r.returncode == 1 and r.stderr.strip() == 'Error from server (NotFound): configmaps "cfg" not found'
     assert c.pk("delete", "cm", "cfg", "-n", "shop", "--ignore-not-found").returncode == 0
     assert c.ok("delete", "ns", "shop", "--wait=false").strip() == 'namespace "shop" deleted'
+
+
+def test_apply_with_a_stale_resource_version_conflicts(c):
+    c.ok("apply", "-f", "-", input='{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"s"},"data":{"a":"1"}}')
+    live = c.ok("get", "cm", "s", "-o", "yaml")
+    c.ok("label", "cm", "s", "x=y")  # someone else writes in between
+    r = c.pk("apply", "-f", "-", input=live.replace('a: "1"', 'a: "2"'))
+    assert r.returncode == 1 and r.stdout == ""
+    assert r.stderr.startswith('Error from server (Conflict): error when applying "STDIN": Operation cannot be '
+                               'fulfilled on configmaps "s": the object has been modified')
+    assert c.ok("get", "cm", "s", "-o", "jsonpath={.data.a}") == "1"
