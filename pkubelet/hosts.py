@@ -24,9 +24,7 @@ way to reach Services. PKUBE_NO_MOUNT_NS=1 turns the namespace off.
 from __future__ import annotations
 
 import os
-import shlex
 import shutil
-import subprocess
 
 FILE_NAME = "etc-hosts"
 HEADER = """# Kubernetes-managed hosts file.
@@ -43,7 +41,6 @@ UNAVAILABLE = ("Service names do not resolve in this pod: its containers run wit
                "replaced. Reach Services through the {SVC}_SERVICE_HOST and {SVC}_SERVICE_PORT "
                "environment variables (the names are in %s).")
 
-_tools: dict = {}
 
 
 def path_for(home: str, uid: str) -> str:
@@ -122,36 +119,9 @@ def _services(api) -> list:
 
 # -- the mount namespace ------------------------------------------------------------------------
 def mount_namespaces() -> dict | None:
-    """{"unshare": path, "mount": path, "sh": path} when this process may give a container
-    a private /etc/hosts (probed once with a real bind mount), else None."""
-    if "ok" in _tools:
-        return _tools["ok"]
-    found = None
-    if not os.environ.get("PKUBE_NO_MOUNT_NS") and hasattr(os, "geteuid") and os.geteuid() == 0:
-        tools = {"unshare": shutil.which("unshare"), "mount": shutil.which("mount"),
-                 "sh": shutil.which("sh") or "/bin/sh"}
-        if all(tools.values()):
-            try:
-                probe = subprocess.run(
-                    [tools["unshare"], "--mount", "--propagation", "private", "--", tools["sh"], "-c",
-                     '"$0" --bind /dev/null /etc/hosts && test ! -s /etc/hosts', tools["mount"]],
-                    stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                    timeout=5)
-                if probe.returncode == 0:
-                    found = tools
-            except (OSError, subprocess.SubprocessError):
-                pass
-    _tools["ok"] = found
-    return found
-
-
-def wrap(argv: list, binds: list, tools: dict) -> list:
-    """argv run in a new mount namespace with each (source, target) bind-mounted first.
-    unshare and sh exec, so the container keeps the pid the runtime records."""
-    script = "".join('"$0" --bind %s %s; ' % (shlex.quote(src), shlex.quote(dst))
-                     for src, dst in binds) + 'exec "$@"'
-    return [tools["unshare"], "--mount", "--propagation", "private", "--", tools["sh"], "-c", script,
-            tools["mount"]] + list(argv)
+    """Whether containers get a private mount namespace here (see pkubelet/mountns.py)."""
+    from pkubelet import mountns
+    return mountns.tools()
 
 
 def _resolvable(program: str, env: dict) -> bool:
@@ -162,21 +132,27 @@ def _resolvable(program: str, env: dict) -> bool:
 
 
 # -- kubelet entry points -----------------------------------------------------------------------
-def prepare(api, pod: dict, home: str, pod_ip: str, argv: list, env: dict, report) -> list:
-    """Write the pod's hosts file and return the argv to start (wrapped when possible).
-    `report(type, reason, message)` records a pod Event (once per pod, when the file is new)."""
+def prepare(api, pod: dict, home: str, pod_ip: str, argv: list, env: dict, report, binds=(),
+            stage_dir: str | None = None) -> list:
+    """Write the pod's hosts file and return the argv to start: wrapped, when possible,
+    in a private mount namespace with the volume `binds` (source, mountPath, read-only)
+    and the hosts file at /etc/hosts. `report(type, reason, message)` records a pod
+    Event (once per pod, when the file is new)."""
+    from pkubelet import mountns
+
     path = path_for(home, pod["metadata"]["uid"])
     first = not os.path.exists(path)
     os.makedirs(os.path.dirname(path), exist_ok=True)
     write(path, render(pod, pod_ip, _services(api)))
-    tools = mount_namespaces()
+    tools = mountns.tools()
     if tools is None:
         if first:
             report("Warning", "NameResolutionUnavailable", UNAVAILABLE % path)
         return argv
     if not argv or not _resolvable(str(argv[0]), env):
         return argv
-    return wrap(argv, [(path, "/etc/hosts")], tools)
+    return mountns.wrap(argv, list(binds) + [(path, "/etc/hosts", False)],
+                        stage_dir or os.path.join(os.path.dirname(path), "overlay"), tools)
 
 
 def refresh_node(api, home: str, node_name: str) -> int:

@@ -159,8 +159,8 @@ class PodWorker:
         notes = volumes.unmounted(self.pod, dirs)
         if notes:
             self.event("Warning", "VolumeMountsNotMade",
-                       "volumes are not mounted at their mountPath (containers run as host processes "
-                       "without a private mount namespace); their files are at: " + "; ".join(notes))
+                       "volumes are not mounted at their mountPath (" + volumes.why_unmounted() +
+                       "); their files are at: " + "; ".join(notes))
         return True
 
     # -- probes -----------------------------------------------------------------------------
@@ -302,8 +302,12 @@ class PodWorker:
         self.changes += 1
         from pkubelet import hosts  # /etc/hosts with the Services, in a private mount namespace
 
+        from pkubelet import mountns  # volumes at their mountPath, in the same namespace
+
         argv = hosts.prepare(self.kl.api, self.pod, self.home, self.pod_ip, argv, env,
-                             lambda type_, reason, message: self.event(type_, reason, message))
+                             lambda type_, reason, message: self.event(type_, reason, message),
+                             binds=mountns.volume_binds(c, self.state.get("volumeDirs") or {}),
+                             stage_dir=os.path.join(run_dir, "overlay"))
         try:
             process.start(run_dir, argv, env, cwd, stdin=bool(c.get("stdin")))
         except process.StartError as err:

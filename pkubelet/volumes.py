@@ -166,13 +166,21 @@ def _projected_files(proj: dict, pod, sources, pod_ip, host_ip, allocatable) -> 
 
 
 def unmounted(pod: dict, dirs: dict) -> list:
-    """'mountPath (volume -> dir)' for every volumeMount of every container: none is mounted."""
+    """'container: mountPath -> dir' for every volumeMount this machine cannot mount at
+    its mountPath (all of them without a private mount namespace; see pkubelet/mountns.py)."""
+    from pkubelet import mountns
+
+    tools = mountns.tools()
     notes = []
     spec = pod.get("spec") or {}
     for c in (spec.get("initContainers") or []) + (spec.get("containers") or []):
-        for m in c.get("volumeMounts") or []:
-            src = dirs.get(m.get("name"), "?")
-            if m.get("subPath"):
-                src = os.path.join(src, m["subPath"])
-            notes.append("%s: %s -> %s" % (c.get("name"), m.get("mountPath"), src))
+        for src, dst, ro in mountns.unmountable(mountns.volume_binds(c, dirs), tools):
+            notes.append("%s: %s -> %s" % (c.get("name"), dst, src))
     return notes
+
+
+def why_unmounted() -> str:
+    from pkubelet import mountns
+    if mountns.tools() is None:
+        return "containers run as host processes without a private mount namespace"
+    return "a mountPath directly under / cannot be made without changing the host's root directory"

@@ -82,10 +82,11 @@ def test_hosts_file_is_rewritten_in_place(tmp_path):
 
 
 def test_wrap_keeps_argv_and_quotes_paths():
-    tools = {"unshare": "/usr/bin/unshare", "mount": "/usr/bin/mount", "sh": "/bin/sh"}
-    argv = hosts.wrap(["python3", "-c", "print(1)"], [("/x y/etc-hosts", "/etc/hosts")], tools)
+    from pkubelet import mountns
+    tools = {"unshare": "/usr/bin/unshare", "mount": "/usr/bin/mount", "sh": "/bin/sh", "overlay": True}
+    argv = mountns.wrap(["python3", "-c", "print(1)"], [("/x y/etc-hosts", "/etc/hosts", False)], "/tmp/st", tools)
     assert argv[:5] == ["/usr/bin/unshare", "--mount", "--propagation", "private", "--"]
-    assert argv[7] == "\"$0\" --bind '/x y/etc-hosts' /etc/hosts; exec \"$@\""
+    assert argv[7] == "\"$0\" --bind '/x y/etc-hosts' /etc/hosts && exec \"$@\""
     assert argv[-3:] == ["python3", "-c", "print(1)"]
 
 
