@@ -36,7 +36,7 @@ LOOPS = {
     "kubelet": ("pkubelet.daemon:kubelet_loop", float(os.environ.get("PKUBE_KUBELET_SYNC_PERIOD", "0.3"))),
     "heartbeat": ("pkubelet.daemon:heartbeat_loop", 1.0),
     "compaction": ("pkubelet.daemon:compact", 300.0),
-    "proxy": ("pkubelet.daemon:sync_proxy", 0.2),
+    "proxy": ("pkubelet.daemon:sync_proxy", 0.05),  # a pass is one revision read when idle
 }
 
 

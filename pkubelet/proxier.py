@@ -20,6 +20,10 @@ exposing a Service beyond this machine must be an explicit, visible act, so the 
 gets a Warning Event saying so instead. A listener that cannot be opened (port taken by
 another program) also gets a Warning Event on its Service; sync retries it every pass.
 
+A connection to a Service with no ready endpoint in this proxy is held until the next
+pass has read the store (the daemon runs one every 50 ms): if the store already had ready
+endpoints, as right after `rollout status` returns, it is relayed; if not, it is refused.
+
 The pass is cheap when nothing changed: it compares the store revision first. The same
 pass keeps the kubelet-managed /etc/hosts files of this node's pods current (pkubelet.hosts).
 """
@@ -143,7 +147,7 @@ class Proxier:
 
         self.api, self.node_name = api, node_name
         self.cluster = node_name == DEFAULT_NODE if cluster is None else cluster
-        self.proxy = Proxy()
+        self.proxy = Proxy(hold_empty=True)
         self._rules = None
         self._rev = None
         self._last_full = 0.0
@@ -152,9 +156,12 @@ class Proxier:
         self._hosts_key = None
 
     def sync(self) -> int:
+        as_of = time.monotonic()  # held connections that arrived before this see this pass
         rev = self.api.store.revision()
-        due = time.monotonic() - self._last_full >= RESYNC_SECONDS
+        due = as_of - self._last_full >= RESYNC_SECONDS
         if rev == self._rev and not due:
+            if self.proxy.holding():
+                self.proxy.settle(as_of)
             return 0
         self._rev = rev
         if due:
@@ -169,9 +176,11 @@ class Proxier:
         rules, owners, notes = service_rules(services, endpoints, node_ip, self.cluster)
         changed = 0
         if rules != self._rules or (self._errors and due):
-            self._errors = self.proxy.sync(rules)
+            self._errors = self.proxy.sync(rules, as_of)
             changed = int(rules != self._rules)
             self._rules = rules
+        elif self.proxy.holding():
+            self.proxy.settle(as_of)
         for key, text in self._errors.items():
             svc = owners.get(key)
             if svc is not None:

@@ -82,6 +82,33 @@ def parse_node_port_range(text: str) -> tuple[int, int]:
     return int(lo), int(hi)
 
 
+# The API server's static subranges (KEP-3070, KEP-3668): dynamic allocation takes from
+# above the first min(max(lo, size // step), hi) values and falls back to them only when
+# the rest is full, so ports and IPs written in manifests rarely meet a random one.
+NODE_PORT_BAND = (16, 128, 32)  # (lo, hi, step)
+CLUSTER_IP_BAND = (16, 256, 16)
+
+
+def static_band(size: int, lo: int, hi: int, step: int) -> int:
+    if size <= lo:
+        return 0
+    return min(max(lo, size // step), hi)
+
+
+def pick_dynamic(first: int, last: int, taken: set, band: int):
+    """A random free value of first..last, above the static band first; None when full."""
+    for low, high in ((first + band, last), (first, first + band - 1)):
+        n = high - low + 1
+        if n <= 0:
+            continue
+        start = random.randrange(n)
+        for i in range(n):
+            candidate = low + (start + i) % n
+            if candidate not in taken:
+                return candidate
+    return None
+
+
 def node_port_range(tx=None) -> tuple[int, int]:
     if tx is not None:
         cm = tx.get("configmaps", *CLUSTER_CONFIG)
@@ -511,7 +538,8 @@ class Api:
                         f'spec.clusterIPs: Invalid value: []string{{"{ip}"}}: failed to allocate IP {ip}: '
                         f'provided IP is already allocated'])
             elif not ip:
-                ip = self._free_ip(SERVICE_CIDR, taken_ips, offset=10)
+                ip = self._free_ip(SERVICE_CIDR, taken_ips | {str(SERVICE_CIDR.network_address + 1)},
+                                   CLUSTER_IP_BAND)
             spec["clusterIP"] = ip
             spec["clusterIPs"] = [ip]
         from pkubectl.api import validation
@@ -535,24 +563,23 @@ class Api:
                         raise errors.invalid("Service", "", svc["metadata"].get("name", ""), [
                             f"spec.ports[{i}].nodePort: Invalid value: {np_}: provided port is already allocated"])
                 else:
-                    free = [n for n in range(lo, hi + 1) if n not in taken_ports]
-                    if not free:
+                    np_ = pick_dynamic(lo, hi, taken_ports, static_band(hi - lo + 1, *NODE_PORT_BAND))
+                    if np_ is None:
                         raise errors.ApiError(500, "InternalError", "range is full")
-                    np_ = random.choice(free)
                 p["nodePort"] = np_
                 taken_ports.add(np_)
             else:
                 p.pop("nodePort", None)
 
     @staticmethod
-    def _free_ip(net, taken: set, offset: int = 1) -> str:
-        hosts = net.num_addresses - 2
-        start = random.randrange(offset, hosts)
-        for i in range(hosts):
-            cand = str(net.network_address + 1 + (start + i) % hosts)
-            if cand not in taken:
-                return cand
-        raise errors.ApiError(500, "InternalError", f"no free address in {net}")
+    def _free_ip(net, taken: set, band: tuple[int, int, int] | None = None) -> str:
+        """A free host address of `net`, from above its static band when `band` is given."""
+        first, hosts = int(net.network_address) + 1, net.num_addresses - 2
+        taken_ints = {int(ipaddress.ip_address(ip)) for ip in taken if ip and ip != "None"}
+        found = pick_dynamic(first, first + hosts - 1, taken_ints, static_band(hosts, *band) if band else 0)
+        if found is None:
+            raise errors.ApiError(500, "InternalError", f"no free address in {net}")
+        return str(ipaddress.ip_address(found))
 
     def allocate_loadbalancer_ip(self) -> str:
         taken = set()

@@ -14,6 +14,7 @@ import logging
 import resource
 import socket
 import threading
+import time
 from concurrent.futures import Future
 from typing import Callable
 
@@ -40,6 +41,7 @@ DATAPATHS: dict[str, Callable[[Loop, int], object]] = {
 DEFAULT_DATAPATH = "epoll"
 ACCEPTS_PER_EVENT = 64
 EMFILE_PAUSE = 0.1  # seconds a listener rests when the process is out of fds
+HOLD_LIMIT = 1.0  # seconds a held connection waits for a sync before it is refused
 
 
 def raise_nofile_limit() -> int:
@@ -102,7 +104,8 @@ class _Listener:
 class Proxy:
     """kube-proxy (userspace mode) as a library.  See the module docstring."""
 
-    def __init__(self, datapath: str = DEFAULT_DATAPATH, bufsize: int = 1 << 20) -> None:
+    def __init__(self, datapath: str = DEFAULT_DATAPATH, bufsize: int = 1 << 20,
+                 hold_empty: bool = False) -> None:
         if datapath not in DATAPATHS:
             raise ValueError(f"unknown datapath {datapath!r}; choose from {sorted(DATAPATHS)}")
         self.datapath = datapath
@@ -111,6 +114,13 @@ class Proxy:
         self._relay = None
         self._listeners: dict[tuple[str, int], _Listener] = {}
         self._lock = threading.Lock()  # serialises start/stop/sync callers
+        # hold_empty: a connection to a listener with no endpoints waits for the next
+        # sync (or settle) that read the store after it arrived, instead of being reset
+        # at once. The store may already list ready endpoints this proxy has not yet
+        # been given (`rollout status && curl` must not lose that race); with none
+        # there either, the connection is refused one pass later (≤ HOLD_LIMIT).
+        self.hold_empty = hold_empty
+        self._held: list[tuple[float, tuple, socket.socket, tuple]] = []  # (arrived, addr, client, peer)
         # Called on the loop thread with (rule, client address) for every accepted
         # connection (port-forward prints "Handling connection for N"); must not block.
         self.on_accept: Callable[[ServiceRule, tuple], None] | None = None
@@ -143,16 +153,29 @@ class Proxy:
         self.stop()
 
     # -- state -------------------------------------------------------------
-    def sync(self, rules: list[ServiceRule]) -> dict[str, str]:
+    def sync(self, rules: list[ServiceRule], as_of: float | None = None) -> dict[str, str]:
         """Make the listeners match `rules`.  Returns {rule key: error} for rules not served.
 
         Level-triggered: pass the complete wanted set every time.  Existing
         listeners keep their socket and established connections; only their
-        endpoint list and affinity settings change.
+        endpoint list and affinity settings change.  `as_of` is the monotonic time
+        at which the caller began reading the state the rules come from: held
+        connections that arrived before it are decided by these rules.
         """
         self.start()
         with self._lock:
-            return self._on_loop(self._apply, list(rules))
+            return self._on_loop(self._apply, list(rules), as_of)
+
+    def holding(self) -> int:
+        """Connections waiting for a sync (hold_empty)."""
+        return len(self._held)
+
+    def settle(self, as_of: float) -> None:
+        """The state read at `as_of` is what this proxy already has: decide the held
+        connections that arrived before it."""
+        with self._lock:
+            if self._loop is not None:
+                self._on_loop(self._release, as_of)
 
     def listening(self) -> set[tuple[str, int]]:
         with self._lock:
@@ -181,7 +204,7 @@ class Proxy:
         self._loop.call_soon(run)
         return done.result()
 
-    def _apply(self, rules: list[ServiceRule]) -> dict[str, str]:
+    def _apply(self, rules: list[ServiceRule], as_of: float | None = None) -> dict[str, str]:
         errors: dict[str, str] = {}
         wanted: dict[tuple[str, int], ServiceRule] = {}
         for rule in rules:
@@ -207,7 +230,28 @@ class Proxy:
             listener = _Listener(rule, sock)
             self._listeners[addr] = listener
             self._loop.watch(sock.fileno(), IN, lambda ev, l=listener: self._accept(l))
+        if as_of is not None:
+            self._release(as_of)
         return errors
+
+    def _release(self, as_of: float) -> None:
+        """Relay (or refuse) held connections that arrived before `as_of`."""
+        keep = []
+        for item in self._held:
+            arrived, addr, client, peer = item
+            if arrived > as_of:
+                keep.append(item)
+                continue
+            listener = self._listeners.get(addr)
+            if listener is None or not listener.balancer.endpoints:
+                reset_close(client)
+            else:
+                self._relay_client(listener, client, peer)
+        self._held = keep
+
+    def _expire_held(self) -> None:
+        """Nobody synced in time: refuse what has waited HOLD_LIMIT."""
+        self._release(time.monotonic() - HOLD_LIMIT)
 
     def _close_listener(self, listener: _Listener) -> None:
         self._loop.forget(listener.sock.fileno())
@@ -217,6 +261,9 @@ class Proxy:
         for listener in self._listeners.values():
             self._close_listener(listener)
         self._listeners.clear()
+        for _, _, client, _ in self._held:
+            reset_close(client)
+        self._held = []
         self._relay.close_all()
 
     def _accept(self, listener: _Listener) -> None:
@@ -230,12 +277,19 @@ class Proxy:
                     self._pause(listener)
                 return
             if not listener.balancer.endpoints:
-                reset_close(client)  # no ready endpoints: fail fast, like a refused connect
+                if self.hold_empty:
+                    self._held.append((time.monotonic(), listener.rule.address, client, peer))
+                    self._loop.call_later(HOLD_LIMIT, self._expire_held)
+                else:
+                    reset_close(client)  # no ready endpoints: fail fast, like a refused connect
                 continue
-            tune(client)
-            if self.on_accept is not None:
-                self.on_accept(listener.rule, peer)
-            self._relay.open(client, peer[0], listener.balancer)
+            self._relay_client(listener, client, peer)
+
+    def _relay_client(self, listener: _Listener, client: socket.socket, peer: tuple) -> None:
+        tune(client)
+        if self.on_accept is not None:
+            self.on_accept(listener.rule, peer)
+        self._relay.open(client, peer[0], listener.balancer)
 
     def _pause(self, listener: _Listener) -> None:
         """Out of fds: stop accepting briefly instead of spinning on a ready listener."""

@@ -33,5 +33,8 @@ def test_main_job_command_serves(cluster):
     env["PATH"] = os.path.dirname(__import__("sys").executable) + os.pathsep + env.get("PATH", "")
     r = subprocess.run(["bash", "-c", " && ".join(after_install)], cwd=ROOT, env=env, capture_output=True,
                        text=True, timeout=300)
-    assert r.returncode == 0, (r.stdout, r.stderr)
+    if r.returncode != 0:  # say what the cluster saw, so a failure on CI can be read
+        seen = subprocess.run(["bash", "-c", "pkubectl get all,endpoints,events -o wide; tail -20 $PKUBE_HOME/daemon.log"],
+                              env=env, capture_output=True, text=True, timeout=60)
+        raise AssertionError("\n".join((r.stdout, r.stderr, seen.stdout, seen.stderr)))
     assert re.search(r"^hello from hello-[a-z0-9]+-[a-z0-9]{5}$", r.stdout, re.M), r.stdout

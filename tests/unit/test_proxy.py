@@ -6,6 +6,7 @@ served it, whether data survived, and whether half-close was forwarded.
 """
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import os
 import socket
@@ -209,6 +210,44 @@ def test_no_endpoints_closes_client_at_once(proxy):
     start = time.monotonic()
     assert connect_and_read(rule.address) == b""
     assert time.monotonic() - start < 1.0
+
+
+def test_held_connection_is_relayed_when_a_later_sync_brings_endpoints(backends):
+    # The proxier's race: the store already lists a ready pod this proxy has not been
+    # given yet. The connection waits for the sync that read the store after it came.
+    with Proxy(hold_empty=True) as p:
+        rule = service([])
+        p.sync([rule])
+        got = {}
+        t = threading.Thread(target=lambda: got.update(name=Conn(rule.address).name))
+        t.start()
+        wait_for(p.holding, what="connection held")
+        as_of = time.monotonic()
+        p.sync([dataclasses.replace(rule, endpoints=(backends[0].endpoint,))], as_of)
+        t.join(DEADLINE)
+        assert got == {"name": "a"} and p.holding() == 0
+
+
+def test_held_connection_is_refused_when_the_store_has_no_endpoint_either():
+    with Proxy(hold_empty=True) as p:
+        rule = service([])
+        p.sync([rule])
+        result = {}
+        t = threading.Thread(target=lambda: result.update(data=connect_and_read(rule.address)))
+        t.start()
+        wait_for(p.holding, what="connection held")
+        p.settle(time.monotonic())  # a pass that found nothing new
+        t.join(DEADLINE)
+        assert result == {"data": b""} and p.holding() == 0
+
+
+def test_held_connection_is_refused_after_the_hold_limit_without_a_sync():
+    with Proxy(hold_empty=True) as p:
+        rule = service([])
+        p.sync([rule])
+        start = time.monotonic()
+        assert connect_and_read(rule.address) == b""
+        assert 0.9 <= time.monotonic() - start < DEADLINE
 
 
 def test_all_endpoints_refused_closes_client(proxy):
