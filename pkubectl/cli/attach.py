@@ -109,7 +109,13 @@ def attach_container(inv, pod: dict, container: dict, stdin: bool, tty: bool, qu
         except rattach.AttachError:
             pass  # it ended between the checks: its output is still shown below
         else:
-            rattach.pump_stdin(sys.stdin.fileno(), fifo)
+            try:
+                source = sys.stdin.fileno()
+            except (AttributeError, ValueError, OSError):  # no stdin at all: the container gets EOF
+                import os
+                os.close(fifo)
+            else:
+                rattach.pump_stdin(source, fifo)
     rattach.stream_output(record, offset, sys.stdout.buffer, sys.stderr.buffer)
 
 
