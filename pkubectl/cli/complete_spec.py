@@ -14,7 +14,7 @@ FLAG_TABLE = [
     [['--annotations'], 'Annotations to apply to the pod.', True, True],
     [['--api-group'], 'Limit to resources in the specified API group.', True, False],
     [['--api-version'], 'Get different explanations for particular API version (API group/version)', True, False],
-    [['--attach'], "If true, wait for the Pod to start running, and then attach to the Pod as if 'pkubectl attach ...' were called.", False, False],
+    [['--attach'], "If true, wait for the Pod to start running, and then attach to the Pod as if 'pkubectl attach ...' were called. Default false, unless '-i/--stdin' is set, in which case the default is true. With '--restart=Never' the exit code of the container process is returned.", False, False],
     [['--cached'], 'Use the cached list of resources if available.', False, False],
     [['--cascade'], 'Must be "background", "orphan", or "foreground".', True, False],
     [['--cert'], 'Path to PEM encoded public key certificate.', True, False],
@@ -77,6 +77,7 @@ FLAG_TABLE = [
     [['--label-columns', '-L'], 'Accepts a comma separated list of labels that are going to be presented as columns.', True, True],
     [['--labels', '-l'], 'Comma separated labels to apply to the pod. Will override previous values.', True, True],
     [['--labels', '-l'], 'Labels to apply to the service created by this call.', True, False],
+    [['--leave-stdin-open'], 'If the pod is started in interactive mode or with stdin, leave stdin open after the first attach completes. By default, stdin will be closed after the first attach completes.', False, False],
     [['--limit-bytes'], 'Maximum bytes of logs to return. Defaults to no limit.', True, False],
     [['--list'], 'If true, display the environment and any changes in the standard format.', False, False],
     [['--list'], 'If true, display the labels/annotations for a given resource.', False, False],
@@ -114,6 +115,7 @@ FLAG_TABLE = [
     [['--previous', '-p'], 'If true, print the logs for the previous instance of the container in a pod if it exists.', False, False],
     [['--protocol'], "The network protocol for the service to be created. Default is 'TCP'.", True, False],
     [['--prune'], 'Automatically delete resource objects that do not appear in the configs and are created by either apply or create --save-config. Should be used with either -l or --all.', False, False],
+    [['--quiet', '-q'], 'If true, suppress prompt messages.', False, False],
     [['--quiet', '-q'], 'Only print output from the remote session', False, False],
     [['--raw'], 'Display raw byte data and sensitive data', False, False],
     [['--recursive'], 'Print the fields of fields (Currently only 1 level deep)', False, False],
@@ -180,23 +182,27 @@ SPEC = {
   'annotate': {
    'help': 'Update the annotations on a resource',
    'args': True,
-   'flags': [4, 6, 25, 35, 41, 43, 70, 76, 85, 93, 96, 114, 117, 127]},
+   'flags': [4, 6, 25, 35, 41, 43, 70, 77, 86, 94, 97, 116, 119, 129]},
   'api-resources': {
    'help': 'Print the supported API resources on the server',
-   'flags': [9, 12, 25, 70, 85, 86, 89, 93, 137, 162]},
+   'flags': [9, 12, 25, 70, 86, 87, 90, 94, 139, 164]},
   'api-versions': {
    'help': 'Print the supported API versions on the server, in the form of "group/version"',
-   'flags': [25, 70, 85]},
+   'flags': [25, 70, 86]},
   'apply': {
    'help': 'Apply a configuration to a resource by file name or stdin',
-   'flags': [3, 25, 35, 43, 49, 70, 85, 93, 110, 114, 127, 129, 161]},
+   'flags': [3, 25, 35, 43, 49, 70, 86, 94, 111, 116, 129, 131, 163]},
+  'attach': {
+   'help': 'Attach to a process that is already running inside an existing container',
+   'args': True,
+   'flags': [21, 25, 70, 86, 101, 113, 144, 158]},
   'autoscale': {
    'help': 'Auto-scale a deployment, replica set, stateful set, or replication controller',
    'args': True,
-   'flags': [25, 26, 35, 40, 43, 70, 78, 80, 81, 84, 85, 93, 114, 124]},
+   'flags': [25, 26, 35, 40, 43, 70, 79, 81, 82, 85, 86, 94, 116, 126]},
   'cluster-info': {
    'help': 'Display addresses of the control plane and services with label kubernetes.io/cluster-service=true',
-   'flags': [25, 70, 85]},
+   'flags': [25, 70, 86]},
   'completion': {
    'help': 'Output shell completion code for the specified shell (bash, zsh, or fish)',
    'args': True,
@@ -222,7 +228,7 @@ SPEC = {
     'get-contexts': {
      'help': 'Display one or many contexts from the kubeconfig file',
      'args': True,
-     'flags': [70, 89, 93]},
+     'flags': [70, 90, 94]},
     'rename-context': {
      'help': 'Rename a context from the kubeconfig file',
      'args': True,
@@ -230,11 +236,11 @@ SPEC = {
     'set-cluster': {
      'help': 'Set a cluster entry in kubeconfig: a pkube cluster is a state directory',
      'args': True,
-     'flags': [70, 99, 128]},
+     'flags': [70, 100, 130]},
     'set-context': {
      'help': 'Set a context entry in kubeconfig',
      'args': True,
-     'flags': [17, 27, 70, 85, 160]},
+     'flags': [17, 27, 70, 86, 162]},
     'use': {
      'help': 'Set the current-context in a kubeconfig file',
      'hidden': True,
@@ -246,60 +252,60 @@ SPEC = {
      'flags': [70]},
     'view': {
      'help': 'Display merged kubeconfig settings or a specified kubeconfig file',
-     'flags': [25, 44, 70, 82, 93, 112]}}},
+     'flags': [25, 44, 70, 83, 94, 114]}}},
   'cordon': {
    'help': 'Mark node as unschedulable',
    'args': True,
-   'flags': [25, 35, 70, 127]},
+   'flags': [25, 35, 70, 129]},
   'create': {
    'help': 'Create a resource from a file or from stdin',
-   'flags': [25, 35, 43, 70, 85, 93, 114, 124, 161],
+   'flags': [25, 35, 43, 70, 86, 94, 116, 126, 163],
    'commands': {
     'cj': {
      'help': 'Create a cron job with the specified name',
      'hidden': True,
      'args': True,
-     'flags': [25, 35, 64, 70, 85, 93, 120, 124, 125]},
+     'flags': [25, 35, 64, 70, 86, 94, 122, 126, 127]},
     'cm': {
      'help': 'Create a config map based on a file, directory, or specified literal value',
      'hidden': True,
      'args': True,
-     'flags': [25, 35, 52, 54, 56, 70, 85, 93, 124]},
+     'flags': [25, 35, 52, 54, 56, 70, 86, 94, 126]},
     'configmap': {
      'help': 'Create a config map based on a file, directory, or specified literal value',
      'args': True,
-     'flags': [25, 35, 52, 54, 56, 70, 85, 93, 124]},
+     'flags': [25, 35, 52, 54, 56, 70, 86, 94, 126]},
     'cronjob': {
      'help': 'Create a cron job with the specified name',
      'args': True,
-     'flags': [25, 35, 64, 70, 85, 93, 120, 124, 125]},
+     'flags': [25, 35, 64, 70, 86, 94, 122, 126, 127]},
     'deploy': {
      'help': 'Create a deployment with the specified name',
      'hidden': True,
      'args': True,
-     'flags': [25, 35, 65, 70, 85, 93, 103, 116, 124]},
+     'flags': [25, 35, 65, 70, 86, 94, 104, 118, 126]},
     'deployment': {
      'help': 'Create a deployment with the specified name',
      'args': True,
-     'flags': [25, 35, 65, 70, 85, 93, 103, 116, 124]},
+     'flags': [25, 35, 65, 70, 86, 94, 104, 118, 126]},
     'job': {
      'help': 'Create a job with the specified name',
      'args': True,
-     'flags': [25, 35, 51, 64, 70, 85, 93, 124]},
+     'flags': [25, 35, 51, 64, 70, 86, 94, 126]},
     'namespace': {
      'help': 'Create a namespace with the specified name',
      'args': True,
-     'flags': [25, 35, 70, 85, 93, 124]},
+     'flags': [25, 35, 70, 86, 94, 126]},
     'ns': {
      'help': 'Create a namespace with the specified name',
      'hidden': True,
      'args': True,
-     'flags': [25, 35, 70, 85, 93, 124]},
+     'flags': [25, 35, 70, 86, 94, 126]},
     'sa': {
      'help': 'Create a service account with the specified name',
      'hidden': True,
      'args': True,
-     'flags': [25, 35, 70, 85, 93, 124]},
+     'flags': [25, 35, 70, 86, 94, 126]},
     'secret': {
      'help': 'Create a secret using a specified subcommand',
      'flags': [],
@@ -307,15 +313,15 @@ SPEC = {
       'docker-registry': {
        'help': 'Create a new secret for use with Docker registries',
        'args': True,
-       'flags': [25, 31, 32, 33, 34, 35, 70, 85, 93, 124]},
+       'flags': [25, 31, 32, 33, 34, 35, 70, 86, 94, 126]},
       'generic': {
        'help': 'Create a secret from a local file, directory, or literal value',
        'args': True,
-       'flags': [25, 35, 53, 55, 57, 70, 85, 93, 124, 158]},
+       'flags': [25, 35, 53, 55, 57, 70, 86, 94, 126, 160]},
       'tls': {
        'help': 'Create a TLS secret from the given public/private key pair',
        'args': True,
-       'flags': [14, 25, 35, 68, 70, 85, 93, 124]}}},
+       'flags': [14, 25, 35, 68, 70, 86, 94, 126]}}},
     'service': {
      'help': 'Create a service using a specified subcommand',
      'flags': [],
@@ -323,23 +329,23 @@ SPEC = {
       'clusterip': {
        'help': 'Create a ClusterIP service',
        'args': True,
-       'flags': [19, 25, 35, 39, 70, 85, 91, 93, 124, 146]},
+       'flags': [19, 25, 35, 39, 70, 86, 92, 94, 126, 148]},
       'externalname': {
        'help': 'Create a ExternalName service',
        'args': True,
-       'flags': [19, 25, 35, 39, 70, 85, 91, 93, 124, 146]},
+       'flags': [19, 25, 35, 39, 70, 86, 92, 94, 126, 148]},
       'loadbalancer': {
        'help': 'Create a LoadBalancer service',
        'args': True,
-       'flags': [19, 25, 35, 39, 70, 85, 91, 93, 124, 146]},
+       'flags': [19, 25, 35, 39, 70, 86, 92, 94, 126, 148]},
       'nodeport': {
        'help': 'Create a NodePort service',
        'args': True,
-       'flags': [19, 25, 35, 39, 70, 85, 91, 93, 124, 146]}}},
+       'flags': [19, 25, 35, 39, 70, 86, 92, 94, 126, 148]}}},
     'serviceaccount': {
      'help': 'Create a service account with the specified name',
      'args': True,
-     'flags': [25, 35, 70, 85, 93, 124]},
+     'flags': [25, 35, 70, 86, 94, 126]},
     'svc': {
      'help': 'Create a service using a specified subcommand',
      'hidden': True,
@@ -348,73 +354,73 @@ SPEC = {
       'clusterip': {
        'help': 'Create a ClusterIP service',
        'args': True,
-       'flags': [19, 25, 35, 39, 70, 85, 91, 93, 124, 146]},
+       'flags': [19, 25, 35, 39, 70, 86, 92, 94, 126, 148]},
       'externalname': {
        'help': 'Create a ExternalName service',
        'args': True,
-       'flags': [19, 25, 35, 39, 70, 85, 91, 93, 124, 146]},
+       'flags': [19, 25, 35, 39, 70, 86, 92, 94, 126, 148]},
       'loadbalancer': {
        'help': 'Create a LoadBalancer service',
        'args': True,
-       'flags': [19, 25, 35, 39, 70, 85, 91, 93, 124, 146]},
+       'flags': [19, 25, 35, 39, 70, 86, 92, 94, 126, 148]},
       'nodeport': {
        'help': 'Create a NodePort service',
        'args': True,
-       'flags': [19, 25, 35, 39, 70, 85, 91, 93, 124, 146]}}}}},
+       'flags': [19, 25, 35, 39, 70, 86, 92, 94, 126, 148]}}}}},
   'delete': {
    'help': 'Delete resources by file names, stdin, resources and names, or by resources and label selector',
    'args': True,
-   'flags': [1, 6, 13, 25, 35, 41, 43, 48, 59, 63, 70, 85, 92, 93, 114, 127, 149, 163]},
+   'flags': [1, 6, 13, 25, 35, 41, 43, 48, 59, 63, 70, 86, 93, 94, 116, 129, 151, 165]},
   'describe': {
    'help': 'Show details of a specific resource or group of resources',
    'args': True,
-   'flags': [6, 15, 25, 43, 70, 85, 114, 127, 131]},
+   'flags': [6, 15, 25, 43, 70, 86, 116, 129, 133]},
   'diff': {
    'help': 'Diff the live version against what apply would make it. Exit 1 when they differ',
-   'flags': [25, 43, 70, 85, 114, 127]},
+   'flags': [25, 43, 70, 86, 116, 129]},
   'drain': {
    'help': 'Drain node in preparation for maintenance',
    'args': True,
-   'flags': [25, 29, 30, 35, 47, 58, 60, 70, 102, 127, 151]},
+   'flags': [25, 29, 30, 35, 47, 58, 60, 70, 103, 129, 153]},
   'edit': {
    'help': 'Edit a resource on the server',
    'args': True,
-   'flags': [25, 43, 70, 85, 93, 114, 167]},
+   'flags': [25, 43, 70, 86, 94, 116, 169]},
   'exec': {
    'help': 'Execute a command in a container',
    'args': True,
-   'flags': [21, 25, 70, 85, 101, 111, 142, 156]},
+   'flags': [21, 25, 70, 86, 102, 113, 144, 158]},
   'explain': {
    'help': 'Describe fields and structure of various resources',
    'args': True,
-   'flags': [10, 25, 70, 85, 93, 113]},
+   'flags': [10, 25, 70, 86, 94, 115]},
   'expose': {
    'help': 'Expose a resource as a new Kubernetes service',
    'args': True,
-   'flags': [18, 25, 35, 38, 43, 70, 73, 77, 83, 85, 93, 104, 109, 114, 126, 130, 145, 159]},
+   'flags': [18, 25, 35, 38, 43, 70, 73, 78, 84, 86, 94, 105, 110, 116, 128, 132, 147, 161]},
   'get': {
    'help': 'Display one or many resources',
    'args': True,
-   'flags': [6, 7, 15, 25, 41, 43, 62, 70, 71, 85, 90, 93, 94, 114, 127, 132, 133, 134, 138, 147, 164, 166]},
+   'flags': [6, 7, 15, 25, 41, 43, 62, 70, 71, 86, 91, 94, 95, 116, 129, 134, 135, 136, 140, 149, 166, 168]},
   'label': {
    'help': 'Update the labels on a resource',
    'args': True,
-   'flags': [4, 6, 25, 35, 41, 43, 70, 76, 85, 93, 96, 114, 117, 127]},
+   'flags': [4, 6, 25, 35, 41, 43, 70, 77, 86, 94, 97, 116, 119, 129]},
   'logs': {
    'help': 'Print the logs for a container in a pod or specified resource',
    'args': True,
-   'flags': [5, 22, 25, 45, 61, 70, 74, 79, 85, 101, 106, 108, 127, 135, 136, 144, 153]},
+   'flags': [5, 22, 25, 45, 61, 70, 75, 80, 86, 102, 107, 109, 129, 137, 138, 146, 155]},
   'patch': {
    'help': 'Update fields of a resource using strategic merge patch, a JSON merge patch, or a JSON patch',
    'args': True,
-   'flags': [25, 35, 43, 70, 85, 93, 97, 98, 114, 143, 157]},
+   'flags': [25, 35, 43, 70, 86, 94, 98, 99, 116, 145, 159]},
   'port-forward': {
    'help': 'Forward one or more local ports to a pod',
    'args': True,
-   'flags': [0, 25, 70, 85, 100]},
+   'flags': [0, 25, 70, 86, 101]},
   'replace': {
    'help': 'Replace a resource by file name or stdin',
-   'flags': [25, 35, 43, 48, 70, 85, 93, 114, 124]},
+   'flags': [25, 35, 43, 48, 70, 86, 94, 116, 126]},
   'rollout': {
    'help': 'Manage the rollout of one or many resources',
    'flags': [],
@@ -422,35 +428,35 @@ SPEC = {
     'history': {
      'help': 'View previous rollout revisions and configurations',
      'args': True,
-     'flags': [25, 43, 70, 85, 93, 114, 122, 127]},
+     'flags': [25, 43, 70, 86, 94, 116, 124, 129]},
     'pause': {
      'help': 'Mark the provided resource as paused',
      'args': True,
-     'flags': [25, 43, 70, 85, 93, 114, 127]},
+     'flags': [25, 43, 70, 86, 94, 116, 129]},
     'restart': {
      'help': 'Restart a resource',
      'args': True,
-     'flags': [25, 43, 70, 85, 93, 114, 127]},
+     'flags': [25, 43, 70, 86, 94, 116, 129]},
     'resume': {
      'help': 'Resume a paused resource',
      'args': True,
-     'flags': [25, 43, 70, 85, 93, 114, 127]},
+     'flags': [25, 43, 70, 86, 94, 116, 129]},
     'status': {
      'help': 'Show the status of the rollout',
      'args': True,
-     'flags': [25, 43, 70, 85, 114, 121, 127, 148, 165]},
+     'flags': [25, 43, 70, 86, 116, 123, 129, 150, 167]},
     'undo': {
      'help': 'Roll back to a previous rollout',
      'args': True,
-     'flags': [25, 35, 43, 70, 85, 93, 114, 127, 154]}}},
+     'flags': [25, 35, 43, 70, 86, 94, 116, 129, 156]}}},
   'run': {
    'help': 'Create and run a particular image in a pod',
    'args': True,
-   'flags': [8, 11, 20, 25, 35, 36, 37, 66, 67, 70, 72, 85, 93, 105, 119, 123, 141, 155]},
+   'flags': [8, 11, 20, 25, 35, 36, 37, 66, 67, 70, 72, 74, 86, 94, 101, 106, 112, 121, 125, 143, 157]},
   'scale': {
    'help': 'Set a new size for a deployment, replica set, replication controller, or stateful set',
    'args': True,
-   'flags': [2, 6, 25, 28, 35, 43, 70, 85, 93, 114, 115, 118, 127, 150]},
+   'flags': [2, 6, 25, 28, 35, 43, 70, 86, 94, 116, 117, 120, 129, 152]},
   'set': {
    'help': 'Set specific features on objects',
    'flags': [],
@@ -458,11 +464,11 @@ SPEC = {
     'env': {
      'help': 'Update environment variables on a pod template',
      'args': True,
-     'flags': [2, 24, 25, 35, 43, 50, 69, 70, 75, 85, 93, 95, 107, 114, 127]},
+     'flags': [2, 24, 25, 35, 43, 50, 69, 70, 76, 86, 94, 96, 108, 116, 129]},
     'image': {
      'help': 'Update existing container image(s) of resources',
      'args': True,
-     'flags': [2, 25, 35, 43, 70, 85, 93, 114, 127]}}},
+     'flags': [2, 25, 35, 43, 70, 86, 94, 116, 129]}}},
   'top': {
    'help': 'Display resource (CPU/memory) usage',
    'flags': [],
@@ -471,41 +477,41 @@ SPEC = {
      'help': 'Display resource (CPU/memory) usage of nodes',
      'hidden': True,
      'args': True,
-     'flags': [25, 70, 87, 127, 139]},
+     'flags': [25, 70, 88, 129, 141]},
     'node': {
      'help': 'Display resource (CPU/memory) usage of nodes',
      'args': True,
-     'flags': [25, 70, 87, 127, 139]},
+     'flags': [25, 70, 88, 129, 141]},
     'nodes': {
      'help': 'Display resource (CPU/memory) usage of nodes',
      'hidden': True,
      'args': True,
-     'flags': [25, 70, 87, 127, 139]},
+     'flags': [25, 70, 88, 129, 141]},
     'po': {
      'help': 'Display resource (CPU/memory) usage of pods',
      'hidden': True,
      'args': True,
-     'flags': [6, 23, 25, 42, 70, 85, 88, 127, 140]},
+     'flags': [6, 23, 25, 42, 70, 86, 89, 129, 142]},
     'pod': {
      'help': 'Display resource (CPU/memory) usage of pods',
      'args': True,
-     'flags': [6, 23, 25, 42, 70, 85, 88, 127, 140]},
+     'flags': [6, 23, 25, 42, 70, 86, 89, 129, 142]},
     'pods': {
      'help': 'Display resource (CPU/memory) usage of pods',
      'hidden': True,
      'args': True,
-     'flags': [6, 23, 25, 42, 70, 85, 88, 127, 140]}}},
+     'flags': [6, 23, 25, 42, 70, 86, 89, 129, 142]}}},
   'uncordon': {
    'help': 'Mark node as schedulable',
    'args': True,
-   'flags': [25, 35, 70, 127]},
+   'flags': [25, 35, 70, 129]},
   'version': {
    'help': 'Print the client and server version information for the current context',
-   'flags': [16, 25, 70, 85, 93]},
+   'flags': [16, 25, 70, 86, 94]},
   'wait': {
    'help': 'Wait for a specific condition on one or many resources',
    'args': True,
-   'flags': [2, 6, 25, 41, 43, 46, 70, 85, 93, 114, 127, 152]}},
- 'global_flags': [25, 70, 85]}
+   'flags': [2, 6, 25, 41, 43, 46, 70, 86, 94, 116, 129, 154]}},
+ 'global_flags': [25, 70, 86]}
 
 SPEC["flag_table"] = FLAG_TABLE

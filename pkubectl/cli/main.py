@@ -34,6 +34,7 @@ COMMANDS: dict[str, str] = {
     "run": "pkubectl.cli.run",
     "logs": "pkubectl.cli.pods",
     "exec": "pkubectl.cli.pods",
+    "attach": "pkubectl.cli.attach",
     "top": "pkubectl.cli.pods",
     "wait": "pkubectl.cli.wait",
     "cordon": "pkubectl.cli.nodes",

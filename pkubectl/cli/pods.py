@@ -209,15 +209,18 @@ def log_run(home: str, pod: dict, name: str, previous: bool):
     raise RunError(f'container "{name}" in pod "{pod_name}" is waiting to start - no logs yet')
 
 
+def latest_run(home: str, pod: dict, name: str):
+    """The newest run of a container, running or not, or None."""
+    runs = _runs(home, pod["metadata"]["uid"], name)
+    return runs[-1][1] if runs else None
+
+
 def running_run(home: str, pod: dict, name: str):
-    """The live run of a container (for exec/top), or None."""
+    """The live run of a container (for exec/top/attach), or None."""
     from pkubelet.runtime import process
 
-    runs = _runs(home, pod["metadata"]["uid"], name)
-    if not runs:
-        return None
-    record = runs[-1][1]
-    return record if isinstance(process.status(record), process.Running) else None
+    record = latest_run(home, pod, name)
+    return record if record is not None and isinstance(process.status(record), process.Running) else None
 
 
 # =====================================================================================

@@ -1,9 +1,20 @@
-"""`kubectl exec`: run a command in a container's environment and working directory.
+"""`kubectl exec`: run a command in a container's environment, working directory and mounts.
 
 A container here is a host process, so "in the container" means: the container's env
-(from its RunRecord or a spec dict) plus any overrides, its working directory, and the
-caller's stdio passed straight through. With tty=True and a caller that is not itself on
-a terminal, a pseudo-terminal is allocated and relayed, as the container runtime would.
+(from its RunRecord or a spec dict) plus any overrides, its working directory, its mount
+namespace when it has a private one (as root, pkubelet/mountns.py gives each container
+one, with its volumes at their mountPath and its own /etc/hosts), and the caller's stdio
+passed straight through. With tty=True and a caller that is not itself on a terminal, a
+pseudo-terminal is allocated and relayed, as the container runtime would.
+
+Entering the mount namespace happens in the forked child, between fork and exec
+(setns(2) through ctypes: Python 3.11 has no os.setns, and this avoids needing
+util-linux's nsenter): setns(CLONE_NEWNS) requires a single-threaded caller, and it
+resets the working directory, so the chdir and the "is the command there" check come
+after it, where they see what the container sees. A failure there is written to a pipe
+and raised as ExecError in the parent, with the same words as without a namespace.
+Where the container shares our mount namespace (non-root, PKUBE_NO_MOUNT_NS=1), or its
+namespace cannot be opened, nothing changes: the command runs as before.
 """
 
 from __future__ import annotations
@@ -12,6 +23,8 @@ import os
 import shutil
 import subprocess
 import sys
+
+CLONE_NEWNS = 0x00020000  # <sched.h>: the mount namespace
 
 
 class ExecError(Exception):
@@ -30,12 +43,75 @@ def _target_env_cwd(target) -> tuple:
     return dict(target.env or {}), target.cwd
 
 
+def _target_pid(target) -> tuple:
+    """(pid, create_time) of the container's main process, when the target names one."""
+    if target is None:
+        return None, None
+    if isinstance(target, dict):
+        return target.get("pid"), target.get("create_time")
+    return getattr(target, "pid", None), getattr(target, "create_time", None)
+
+
+def mount_ns_fd(target) -> int | None:
+    """An open fd on the container's mount namespace when it differs from ours, else None.
+
+    Opened here, in the parent, right after checking the process is still the container
+    (pid + create time), so a recycled pid can never send a command into a stranger's
+    namespace; the fd (close-on-exec) is what the child enters.
+    """
+    pid, create_time = _target_pid(target)
+    if not pid:
+        return None
+    if create_time is not None:
+        import psutil
+        try:
+            if abs(psutil.Process(pid).create_time() - create_time) > 0.01:
+                return None
+        except psutil.Error:
+            return None
+    path = "/proc/%d/ns/mnt" % pid
+    try:
+        theirs, ours = os.stat(path), os.stat("/proc/self/ns/mnt")
+    except OSError:
+        return None
+    if (theirs.st_dev, theirs.st_ino) == (ours.st_dev, ours.st_ino):
+        return None
+    try:
+        return os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+    except OSError:
+        return None
+
+
+def _libc_setns():
+    import ctypes
+    import ctypes.util
+
+    libc = ctypes.CDLL(ctypes.util.find_library("c") or None, use_errno=True)
+    setns = libc.setns
+    setns.argtypes = (ctypes.c_int, ctypes.c_int)
+    setns.restype = ctypes.c_int
+    return lambda fd: 0 if setns(fd, CLONE_NEWNS) == 0 else ctypes.get_errno()
+
+
+def _check_command(argv0: str, path: str) -> str | None:
+    if "/" not in argv0 and not shutil.which(argv0, path=path):
+        return 'exec: "%s": executable file not found in $PATH' % argv0
+    return None
+
+
+def _check_cwd(cwd: str) -> str | None:
+    if not os.path.isdir(cwd):
+        return 'chdir to cwd ("%s") failed: no such file or directory' % cwd
+    return None
+
+
 def exec_in(target, argv: list, env: dict | None = None, cwd: str | None = None,
             tty: bool = False, stdin: bool = False) -> int:
     """Run argv like `kubectl exec [-i] [-t]` and return its exit code (128+N for signal N).
 
-    ``target`` is a process.RunRecord or a dict with "env" and "cwd"; ``env`` and ``cwd``
-    override what it says. Without stdin the command reads from /dev/null.
+    ``target`` is a process.RunRecord or a dict with "env" and "cwd" (and optionally
+    "pid"/"create_time"); ``env`` and ``cwd`` override what it says. Without stdin the
+    command reads from /dev/null.
     """
     base_env, base_cwd = _target_env_cwd(target)
     base_env.update(env or {})
@@ -43,23 +119,76 @@ def exec_in(target, argv: list, env: dict | None = None, cwd: str | None = None,
     cwd = cwd or base_cwd or "/"
     if not argv:
         raise ExecError("you must specify at least one command for the container")
-    if "/" not in argv[0] and not shutil.which(argv[0], path=base_env["PATH"]):
-        raise ExecError('exec: "%s": executable file not found in $PATH' % argv[0])
-    if not os.path.isdir(cwd):
-        raise ExecError('chdir to cwd ("%s") failed: no such file or directory' % cwd)
-    if tty and not _isatty(sys.stdin):
-        return _exec_with_pty(argv, base_env, cwd, stdin)
+    ns_fd = mount_ns_fd(target)
+    if ns_fd is None:
+        problem = _check_command(argv[0], base_env["PATH"]) or _check_cwd(cwd)
+        if problem:
+            raise ExecError(problem)
     try:
-        proc = subprocess.Popen(argv, env=base_env, cwd=cwd,
-                                stdin=None if stdin else subprocess.DEVNULL)
-    except OSError as err:
-        raise ExecError('exec: "%s": %s' % (argv[0], os.strerror(err.errno or 0).lower())) from err
+        spawn = _Spawner(argv, base_env, cwd, ns_fd)
+        if tty and not _isatty(sys.stdin):
+            return _exec_with_pty(spawn, stdin)
+        proc = spawn(stdin=None if stdin else subprocess.DEVNULL)
+    finally:
+        if ns_fd is not None:
+            os.close(ns_fd)
     try:
         code = proc.wait()
     except KeyboardInterrupt:
         proc.terminate()
         code = proc.wait()
     return 128 - code if code < 0 else code
+
+
+class _Spawner:
+    """Popen for argv in cwd with env, inside the mount namespace open at ns_fd (if any)."""
+
+    def __init__(self, argv, env, cwd, ns_fd):
+        self.argv, self.env, self.cwd, self.ns_fd = argv, env, cwd, ns_fd
+
+    def __call__(self, **popen_kw) -> subprocess.Popen:
+        if self.ns_fd is None:
+            return self._popen(cwd=self.cwd, **popen_kw)
+        setns = _libc_setns()
+        report_r, report_w = os.pipe()  # both close-on-exec: EOF here means exec happened
+        argv0, path, cwd, ns_fd = self.argv[0], self.env["PATH"], self.cwd, self.ns_fd
+
+        def enter():  # runs in the child, after fork, before exec
+            err = setns(ns_fd)
+            problem = ("setns: %s" % os.strerror(err).lower()) if err else None
+            problem = problem or _check_command(argv0, path) or _check_cwd(cwd)
+            if not problem:
+                try:
+                    os.chdir(cwd)
+                except OSError:
+                    problem = 'chdir to cwd ("%s") failed: no such file or directory' % cwd
+            if problem:
+                os.write(report_w, problem.encode())
+                os._exit(127)
+
+        try:
+            proc = self._popen(preexec_fn=enter, **popen_kw)
+        finally:
+            os.close(report_w)
+        try:
+            problem = b""
+            while True:
+                chunk = os.read(report_r, 4096)
+                if not chunk:
+                    break
+                problem += chunk
+        finally:
+            os.close(report_r)
+        if problem:
+            proc.wait()
+            raise ExecError(problem.decode(errors="replace"))
+        return proc
+
+    def _popen(self, **kw) -> subprocess.Popen:
+        try:
+            return subprocess.Popen(self.argv, env=self.env, **kw)
+        except OSError as err:
+            raise ExecError('exec: "%s": %s' % (self.argv[0], os.strerror(err.errno or 0).lower())) from err
 
 
 def _isatty(stream) -> bool:
@@ -69,19 +198,18 @@ def _isatty(stream) -> bool:
         return False
 
 
-def _exec_with_pty(argv, env, cwd, stdin: bool) -> int:
+def _exec_with_pty(spawn: _Spawner, stdin: bool) -> int:
     """Relay a pseudo-terminal between our stdio and the command (tty requested, none here)."""
     import pty
     import select
 
     main_fd, child_fd = pty.openpty()
     try:
-        proc = subprocess.Popen(argv, env=env, cwd=cwd, stdin=child_fd, stdout=child_fd,
-                                stderr=child_fd, start_new_session=True)
-    except OSError as err:
+        proc = spawn(stdin=child_fd, stdout=child_fd, stderr=child_fd, start_new_session=True)
+    except ExecError:
         os.close(main_fd)
         os.close(child_fd)
-        raise ExecError('exec: "%s": %s' % (argv[0], os.strerror(err.errno or 0).lower())) from err
+        raise
     os.close(child_fd)
     in_fd = sys.stdin.fileno() if stdin else None
     out_fd = sys.stdout.fileno()

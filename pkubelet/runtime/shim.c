@@ -16,6 +16,13 @@
  * and stderr into LOG_PATH in CRI format, and when the container exits kills what is left
  * of its group (as a pid namespace teardown would), drains the pipes and writes EXIT_PATH
  * atomically (tmp + rename).
+ *
+ * stdin (STDIN_FIFO given, for `stdin: true` containers): the container reads a read-only
+ * end of the FIFO, and the shim holds a read-write end (the "keeper") so that the container
+ * blocks, rather than reading EOF, while nobody is attached.  SIGUSR1 makes the shim drop
+ * the keeper: an attacher that has opened the FIFO for writing sends it for a `stdinOnce`
+ * container, so that the container reads EOF when that attacher closes its end (Kubernetes
+ * closes such a container's stdin when the first attach ends).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -35,6 +42,7 @@
 
 static int sig_pipe[2] = {-1, -1};
 static volatile pid_t child_pid = 0;
+static volatile sig_atomic_t release_stdin = 0; /* SIGUSR1: drop the stdin keeper */
 static int log_fd = -1;
 
 struct stream {
@@ -48,6 +56,14 @@ static void on_sigchld(int sig) {
     int saved = errno;
     (void)sig;
     if (write(sig_pipe[1], "c", 1) < 0) { /* pipe full: a wake-up is already pending */ }
+    errno = saved;
+}
+
+static void on_release_stdin(int sig) {
+    int saved = errno;
+    (void)sig;
+    release_stdin = 1;
+    if (write(sig_pipe[1], "u", 1) < 0) { /* pipe full: a wake-up is already pending */ }
     errno = saved;
 }
 
@@ -188,6 +204,8 @@ int main(int argc, char **argv) {
     sa.sa_flags = SA_RESTART;
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGINT, &sa, NULL);
+    sa.sa_handler = on_release_stdin;
+    sigaction(SIGUSR1, &sa, NULL);
 
     log_fd = open(log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
     if (log_fd < 0) { perror(log_path); return 1; }
@@ -195,6 +213,11 @@ int main(int argc, char **argv) {
     int out[2], err[2], errp[2];
     if (pipe2(out, O_CLOEXEC) < 0 || pipe2(err, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0)
         return 1;
+
+    /* The keeper: a writer on the FIFO, so that the container's read-only open below does
+     * not block and its reads wait for an attacher instead of returning EOF. */
+    int keeper = -1;
+    if (strcmp(stdin_path, "-") != 0) keeper = open(stdin_path, O_RDWR | O_CLOEXEC);
 
     pid_t c = fork();
     if (c < 0) { perror("fork"); return 1; }
@@ -209,8 +232,7 @@ int main(int argc, char **argv) {
         sigset_t none;
         sigemptyset(&none);
         sigprocmask(SIG_SETMASK, &none, NULL);
-        int in = open(strcmp(stdin_path, "-") ? stdin_path : "/dev/null",
-                      strcmp(stdin_path, "-") ? O_RDWR : O_RDONLY);
+        int in = open(strcmp(stdin_path, "-") ? stdin_path : "/dev/null", O_RDONLY);
         if (in >= 0) dup2(in, 0);
         dup2(out[1], 1);
         dup2(err[1], 2);
@@ -287,6 +309,7 @@ int main(int argc, char **argv) {
         if (n < 0 && errno != EINTR) break;
         if (n <= 0) continue;
         if (fds[0].revents) { char b[64]; while (read(sig_pipe[0], b, sizeof b) > 0) {} }
+        if (release_stdin && keeper >= 0) { close(keeper); keeper = -1; }
         if (fds[1].revents && !pump(&so)) open_out = 0;
         if (fds[2].revents && !pump(&se)) open_err = 0;
     }

@@ -101,7 +101,7 @@ def run_child(argv, env, cwd, stdin_path, out_w, err_w, errp_w) -> None:
             signal.signal(sig, signal.SIG_DFL)
         signal.pthread_sigmask(signal.SIG_SETMASK, [])
         if stdin_path != "-":
-            fd = os.open(stdin_path, os.O_RDWR)
+            fd = os.open(stdin_path, os.O_RDONLY)  # the shim's keeper is the writer (see shim.c)
         else:
             fd = os.open(os.devnull, os.O_RDONLY)
         os.dup2(fd, 0)
@@ -150,6 +150,14 @@ def main(args: list) -> int:
 
     signal.signal(signal.SIGTERM, forward)
     signal.signal(signal.SIGINT, forward)
+
+    keeper = [os.open(stdin_path, os.O_RDWR | os.O_CLOEXEC)] if stdin_path != "-" else []
+
+    def release_stdin(_sig, _frame):  # SIGUSR1: an attacher took over stdin (stdinOnce)
+        while keeper:
+            os.close(keeper.pop())
+
+    signal.signal(signal.SIGUSR1, release_stdin)
 
     log_fd = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_CLOEXEC, 0o600)
     out_r, out_w = os.pipe2(os.O_CLOEXEC)

@@ -129,3 +129,27 @@ def test_top_pods_and_nodes(cluster):
     out = cluster.ok("top", "nodes")
     assert out.splitlines()[0].split() == ["NAME", "CPU(cores)", "CPU(%)", "MEMORY(bytes)", "MEMORY(%)"]
     assert out.splitlines()[1].split()[0] == "pkube"
+
+
+def test_exec_sees_the_containers_mounts(cluster):
+    """As root, a container has a private mount namespace with its volumes at their
+    mountPath; exec enters it, so the command sees what the container sees."""
+    from pkubelet import mountns
+    if mountns.tools() is None or not mountns.tools()["overlay"]:
+        pytest.skip("needs root with util-linux unshare and overlayfs (private mount namespaces)")
+    cm = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "myconf"}, "data": {"key": "value-42"}}
+    pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "mounted"},
+           "spec": {"containers": [{"name": "app", "image": "busybox",
+                                    "command": ["sleep", "1000"],
+                                    "volumeMounts": [{"name": "conf", "mountPath": "/etc/myconf"}]}],
+                    "volumes": [{"name": "conf", "configMap": {"name": "myconf"}}]}}
+    cluster.ok("apply", "-f", "-", input=json.dumps({"apiVersion": "v1", "kind": "List", "items": [cm, pod]}))
+    cluster.ok("wait", "pod/mounted", "--for=condition=Ready", "--timeout=60s")
+    assert not os.path.exists("/etc/myconf")  # nothing leaked into the host's tree
+    assert cluster.ok("exec", "mounted", "--", "cat", "/etc/myconf/key") == "value-42"
+    assert cluster.ok("exec", "-i", "mounted", "--", "sh", "-c", "cat; cat /etc/myconf/key",
+                      input="in:") == "in:value-42"
+    r = cluster.pk("exec", "mounted", "--", "no-such-cmd")
+    assert r.returncode == 1
+    assert r.stderr.strip() == ('error: Internal error occurred: error executing command in container: '
+                                'exec: "no-such-cmd": executable file not found in $PATH')
