@@ -55,173 +55,6 @@ def resource_rows(namespaced: Optional[bool], api_group: Optional[str], verbs: l
     return kinds
 
 
-# -- explain: a small table of field docs -----------------------------------------------
-COMMON_FIELDS = {
-    "apiVersion": ("string", "APIVersion defines the versioned schema of this representation of an object. Servers "
-                   "should convert recognized schemas to the latest internal value, and may reject unrecognized "
-                   "values. More info: "
-                   "https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources"),
-    "kind": ("string", "Kind is a string value representing the REST resource this object represents. Servers may "
-             "infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More "
-             "info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds"),
-    "metadata": ("ObjectMeta", "Standard object's metadata. More info: "
-                 "https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata"),
-}
-
-# kind -> (description, {field: (type, description)}) beyond the common fields.
-EXPLAIN: dict[str, tuple[str, dict]] = {
-    "Pod": ("Pod is a collection of containers that can run on a host. This resource is created by clients and "
-            "scheduled onto hosts.",
-            {"spec": ("PodSpec", "Specification of the desired behavior of the pod. More info: https://git.k8s.io/"
-                      "community/contributors/devel/sig-architecture/api-conventions.md#spec-and-status"),
-             "status": ("PodStatus", "Most recently observed status of the pod. This data may not be up to date. "
-                        "Populated by the system. Read-only. More info: https://git.k8s.io/community/contributors/"
-                        "devel/sig-architecture/api-conventions.md#spec-and-status")}),
-    "Deployment": ("Deployment enables declarative updates for Pods and ReplicaSets.",
-                   {"spec": ("DeploymentSpec", "Specification of the desired behavior of the Deployment."),
-                    "status": ("DeploymentStatus", "Most recently observed status of the Deployment.")}),
-    "ReplicaSet": ("ReplicaSet ensures that a specified number of pod replicas are running at any given time.",
-                   {"spec": ("ReplicaSetSpec", "Spec defines the specification of the desired behavior of the "
-                             "ReplicaSet. More info: https://git.k8s.io/community/contributors/devel/"
-                             "sig-architecture/api-conventions.md#spec-and-status"),
-                    "status": ("ReplicaSetStatus", "Status is the most recently observed status of the ReplicaSet. "
-                               "This data may be out of date by some window of time. Populated by the system. "
-                               "Read-only. More info: https://git.k8s.io/community/contributors/devel/"
-                               "sig-architecture/api-conventions.md#spec-and-status")}),
-    "StatefulSet": ("StatefulSet represents a set of pods with consistent identities. Identities are defined as:\n"
-                    "  - Network: A single stable DNS and hostname.\n  - Storage: As many VolumeClaims as requested.\n"
-                    "\nThe StatefulSet guarantees that a given network identity will always map to the same "
-                    "storage identity.",
-                    {"spec": ("StatefulSetSpec", "Spec defines the desired identities of pods in this set."),
-                     "status": ("StatefulSetStatus", "Status is the current status of Pods in this StatefulSet. This "
-                                "data may be out of date by some window of time.")}),
-    "DaemonSet": ("DaemonSet represents the configuration of a daemon set.",
-                  {"spec": ("DaemonSetSpec", "The desired behavior of this daemon set. More info: https://git.k8s.io/"
-                            "community/contributors/devel/sig-architecture/api-conventions.md#spec-and-status"),
-                   "status": ("DaemonSetStatus", "The current status of this daemon set. This data may be out of date "
-                              "by some window of time. Populated by the system. Read-only. More info: https://"
-                              "git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md"
-                              "#spec-and-status")}),
-    "Job": ("Job represents the configuration of a single job.",
-            {"spec": ("JobSpec", "Specification of the desired behavior of a job. More info: https://git.k8s.io/"
-                      "community/contributors/devel/sig-architecture/api-conventions.md#spec-and-status"),
-             "status": ("JobStatus", "Current status of a job. More info: https://git.k8s.io/community/"
-                        "contributors/devel/sig-architecture/api-conventions.md#spec-and-status")}),
-    "CronJob": ("CronJob represents the configuration of a single cron job.",
-                {"spec": ("CronJobSpec", "Specification of the desired behavior of a cron job, including the "
-                          "schedule. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/"
-                          "api-conventions.md#spec-and-status"),
-                 "status": ("CronJobStatus", "Current status of a cron job. More info: https://git.k8s.io/community/"
-                            "contributors/devel/sig-architecture/api-conventions.md#spec-and-status")}),
-    "Service": ("Service is a named abstraction of software service (for example, mysql) consisting of local port "
-                "(for example 3306) that the proxy listens on, and the selector that determines which pods will "
-                "answer requests sent through the proxy.",
-                {"spec": ("ServiceSpec", "Spec defines the behavior of a service. https://git.k8s.io/community/"
-                          "contributors/devel/sig-architecture/api-conventions.md#spec-and-status"),
-                 "status": ("ServiceStatus", "Most recently observed status of the service. Populated by the "
-                            "system. Read-only. More info: https://git.k8s.io/community/contributors/devel/"
-                            "sig-architecture/api-conventions.md#spec-and-status")}),
-    "ConfigMap": ("ConfigMap holds configuration data for pods to consume.",
-                  {"binaryData": ("map[string]string", "BinaryData contains the binary data. Each key must consist "
-                                  "of alphanumeric characters, '-', '_' or '.'. BinaryData can contain byte "
-                                  "sequences that are not in the UTF-8 range. The keys stored in BinaryData must "
-                                  "not overlap with the ones in the Data field, this is enforced during validation "
-                                  "process. Using this field will require 1.10+ apiserver and kubelet."),
-                   "data": ("map[string]string", "Data contains the configuration data. Each key must consist of "
-                            "alphanumeric characters, '-', '_' or '.'. Values with non-UTF-8 byte sequences must "
-                            "use the BinaryData field. The keys stored in Data must not overlap with the keys in "
-                            "the BinaryData field, this is enforced during validation process."),
-                   "immutable": ("boolean", "Immutable, if set to true, ensures that data stored in the ConfigMap "
-                                 "cannot be updated (only object metadata can be modified). If not set to true, the "
-                                 "field can be modified at any time. Defaulted to nil.")}),
-    "Secret": ("Secret holds secret data of a certain type. The total bytes of the values in the Data field must be "
-               "less than MaxSecretSize bytes.",
-               {"data": ("map[string]string", "Data contains the secret data. Each key must consist of alphanumeric "
-                         "characters, '-', '_' or '.'. The serialized form of the secret data is a base64 encoded "
-                         "string, representing the arbitrary (possibly non-string) data value here. Described in "
-                         "https://tools.ietf.org/html/rfc4648#section-4"),
-                "immutable": ("boolean", "Immutable, if set to true, ensures that data stored in the Secret cannot "
-                              "be updated (only object metadata can be modified). If not set to true, the field can "
-                              "be modified at any time. Defaulted to nil."),
-                "stringData": ("map[string]string", "stringData allows specifying non-binary secret data in string "
-                               "form. It is provided as a write-only input field for convenience. All keys and "
-                               "values are merged into the data field on write, overwriting any existing values. "
-                               "The stringData field is never output when reading from the API."),
-                "type": ("string", "Used to facilitate programmatic handling of secret data. More info: "
-                         "https://kubernetes.io/docs/concepts/configuration/secret/#secret-types")}),
-    "Namespace": ("Namespace provides a scope for Names. Use of multiple namespaces is optional.",
-                  {"spec": ("NamespaceSpec", "Spec defines the behavior of the Namespace. More info: https://"
-                            "git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md"
-                            "#spec-and-status"),
-                   "status": ("NamespaceStatus", "Status describes the current status of a Namespace. More info: "
-                              "https://git.k8s.io/community/contributors/devel/sig-architecture/"
-                              "api-conventions.md#spec-and-status")}),
-    "Node": ("Node is a worker node in Kubernetes. Each node will have a unique identifier in the cache (i.e. in "
-             "etcd).",
-             {"spec": ("NodeSpec", "Spec defines the behavior of a node. https://git.k8s.io/community/contributors/"
-                       "devel/sig-architecture/api-conventions.md#spec-and-status"),
-              "status": ("NodeStatus", "Most recently observed status of the node. Populated by the system. "
-                         "Read-only. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/"
-                         "api-conventions.md#spec-and-status")}),
-    "ServiceAccount": ("ServiceAccount binds together: * a name, understood by users, and perhaps by peripheral "
-                       "systems, for an identity * a principal that can be authenticated and authorized * a set "
-                       "of secrets",
-                       {"automountServiceAccountToken": ("boolean", "AutomountServiceAccountToken indicates whether "
-                                                         "pods running as this service account should have an API "
-                                                         "token automatically mounted. Can be overridden at the pod "
-                                                         "level."),
-                        "imagePullSecrets": ("[]LocalObjectReference", "ImagePullSecrets is a list of references to "
-                                             "secrets in the same namespace to use for pulling any images in pods "
-                                             "that reference this ServiceAccount."),
-                        "secrets": ("[]ObjectReference", "Secrets is a list of the secrets in the same namespace "
-                                    "that pods running using this ServiceAccount are allowed to use.")}),
-    "HorizontalPodAutoscaler": ("HorizontalPodAutoscaler is the configuration for a horizontal pod autoscaler, "
-                                "which automatically manages the replica count of any resource implementing the "
-                                "scale subresource based on the metrics specified.",
-                                {"spec": ("HorizontalPodAutoscalerSpec", "spec is the specification for the "
-                                          "behaviour of the autoscaler. More info: https://git.k8s.io/community/"
-                                          "contributors/devel/sig-architecture/api-conventions.md#spec-and-status."),
-                                 "status": ("HorizontalPodAutoscalerStatus", "status is the current information "
-                                            "about the autoscaler.")}),
-}
-
-
-def _wrap(text: str, indent: str, width: int = 80) -> list[str]:
-    import textwrap
-    lines = []
-    for para in text.split("\n"):
-        if not para.strip():
-            lines.append(indent.rstrip() if False else indent)
-            continue
-        lines += [indent + ln for ln in textwrap.wrap(para, width - len(indent), break_long_words=False,
-                                                         break_on_hyphens=False)] or [indent]
-    return lines
-
-
-def explain_text(kind, path: list[str]) -> str:
-    desc, fields = EXPLAIN.get(kind.kind, (f"{kind.kind} is served by pkube.", {}))
-    fields = {**COMMON_FIELDS, **fields}
-    lines = [f"GROUP:      {kind.group}"] if kind.group else []
-    lines += [f"KIND:       {kind.kind}", f"VERSION:    {kind.version}", ""]
-    if path:
-        field = path[0]
-        if field not in fields or len(path) > 1:
-            raise CliError(f'field "{path[-1] if field in fields else field}" does not exist')
-        ftype, fdesc = fields[field]
-        lines += [f"FIELD: {field} <{ftype}>", "", "", "DESCRIPTION:"]
-        lines += _wrap(fdesc, "    ")
-        return "\n".join(lines) + "\n    \n"
-    lines += ["DESCRIPTION:"]
-    lines += _wrap(desc, "    ")
-    lines += ["    ", "FIELDS:"]
-    for name in sorted(fields):
-        ftype, fdesc = fields[name]
-        lines.append(f"  {name}\t<{ftype}>")
-        lines += _wrap(fdesc, "    ")
-        lines.append("")
-    return "\n".join(lines) + "\n"
-
-
 # -- cluster-info --------------------------------------------------------------------
 def daemon_pid(home: str) -> int | None:
     """The daemon's pid from {home}/daemon.pid when that process is alive."""
@@ -308,20 +141,33 @@ def register(app: typer.Typer) -> None:
 
     @app.command("explain")
     def explain(resource: Annotated[Optional[str], typer.Argument(help="TYPE[.FIELD...]")] = None,
-                recursive: Annotated[bool, typer.Option("--recursive", help="Print the fields of fields (Currently only 1 level deep)")] = False,
+                recursive: Annotated[bool, typer.Option("--recursive", "-R", help="Print the fields of fields. Use --max-depth to cap the recursion depth.")] = False,
+                max_depth: Annotated[int, typer.Option("--max-depth", help="Maximum recursion depth when printing nested fields with --recursive. 0 means no limit. Requires --recursive when greater than 0.")] = 0,
                 api_version: Annotated[Optional[str], typer.Option("--api-version", help="Get different explanations for particular API version (API group/version)")] = None,
-                output: OutputOpt = None,
+                output: Annotated[str, typer.Option("--output", "-o", help="Format in which to render the schema (plaintext, plaintext-openapiv2)")] = "plaintext",
                 namespace: NamespaceOpt = None, context: ContextOpt = None, kubeconfig: KubeconfigOpt = None):
         """Describe fields and structure of various resources."""
         from pkubectl.cli.resources import lookup_kind
+        from pkubectl.printers import explain as explainer
 
         common.globals_(namespace, context, kubeconfig)
+        if max_depth < 0:
+            raise CliError("--max-depth must be non-negative")
+        if max_depth > 0 and not recursive:
+            raise CliError("--max-depth requires --recursive")
         if not resource:
             raise CliError("You must specify the type of resource to explain. Use \"pkubectl api-resources\" for "
                            "a complete list of supported resources.\n")
+        if output != "plaintext":  # kubectl's other format is its old, OpenAPI v2 renderer
+            raise CliError(f"--output {output} is not available: pkube renders explain as plaintext only")
         type_name, *path = resource.split(".")
         kind = lookup_kind(type_name)
-        sys.stdout.write(explain_text(kind, path))
+        if api_version and api_version not in (kind.api_version, kind.version):
+            raise CliError(f"couldn't find resource for \"{kind.plural}.{kind.group or ''}/{api_version}\"".replace("./", "/"))
+        try:
+            sys.stdout.write(explainer.explain(kind, path, recursive, max_depth))
+        except explainer.FieldNotFound as e:
+            raise CliError(f'field "{e}" does not exist') from None
 
     @app.command("cluster-info")
     def cluster_info(namespace: NamespaceOpt = None, context: ContextOpt = None, kubeconfig: KubeconfigOpt = None):

@@ -67,6 +67,36 @@ def test_explain(cluster):
     assert r.returncode == 1 and r.stderr == 'error: the server doesn\'t have a resource type "bogus"\n'
 
 
+def test_explain_walks_lists_maps_and_refs_to_any_depth(cluster):
+    out = cluster.ok("explain", "deploy.spec.template.spec.containers.ports")
+    assert out.startswith("GROUP:      apps\nKIND:       Deployment\nVERSION:    v1\n\n"
+                          "FIELD: ports <[]ContainerPort>\n\n\nDESCRIPTION:\n    List of ports to expose")
+    # the field's own description, then its type's
+    assert "\n    ContainerPort represents a network port in a single container.\n    \nFIELDS:\n" in out
+    assert "  containerPort\t<integer> -required-\n    Number of port to expose" in out
+    assert cluster.ok("explain", "deploy.spec.strategy.rollingUpdate.maxSurge").splitlines()[4] == \
+        "FIELD: maxSurge <IntOrString>"
+    assert "FIELD: limits <map[string]Quantity>" in cluster.ok("explain", "po.spec.containers.resources.limits")
+    assert "\n  selector\t<LabelSelector> -required-\n" in cluster.ok("explain", "deployment.spec")
+    # every line of a description is indented, long words run past the width as kubectl's wrap does
+    for line in cluster.ok("explain", "pod.spec").splitlines():
+        assert len(line) <= 80 or " " not in line.strip(), line
+    r = cluster.pk("explain", "pods.spec.containers.nope.deeper")
+    assert r.returncode == 1 and r.stderr == 'error: field "deeper" does not exist\n'
+
+
+def test_explain_recursive_and_max_depth(cluster):
+    out = cluster.ok("explain", "pods", "--recursive")
+    assert "\n  spec\t<PodSpec>\n    activeDeadlineSeconds\t<integer>\n" in out
+    assert "\n    containers\t<[]Container> -required-\n      args\t<[]string>\n" in out
+    shallow = cluster.ok("explain", "pods", "-R", "--max-depth=1")
+    assert "  spec\t<PodSpec>\n  status\t<PodStatus>\n" in shallow and "activeDeadlineSeconds" not in shallow
+    r = cluster.pk("explain", "pods", "--max-depth=2")
+    assert r.returncode == 1 and r.stderr == "error: --max-depth requires --recursive\n"
+    r = cluster.pk("explain", "pods", "-R", "--max-depth=-1")
+    assert r.returncode == 1 and r.stderr == "error: --max-depth must be non-negative\n"
+
+
 def test_cluster_info_reads_the_daemon_pidfile(cluster):
     db = os.path.join(cluster.home, "state.db")
     assert cluster.ok("cluster-info") == (f"Kubernetes control plane is running at sqlite://{db}\n"
