@@ -83,6 +83,7 @@ FLAG_TABLE = [
     [['--list'], 'If true, display the labels/annotations for a given resource.', False, False],
     [['--load-balancer-ip'], 'IP to assign to the LoadBalancer. If empty, an ephemeral IP will be created and used.', True, False],
     [['--max'], 'The upper limit for the number of pods that can be set by the autoscaler. Required.', True, False],
+    [['--max-depth'], 'Maximum recursion depth when printing nested fields with --recursive. 0 means no limit. Requires --recursive when greater than 0.', True, False],
     [['--max-log-requests'], 'Specify maximum number of concurrent logs to follow when using by a selector. Defaults to 5.', True, False],
     [['--memory'], 'Target memory utilization over all the pods. When specified as a percentage (e.g."60%" for 60% of requested memory) it will target average utilization. When specified as quantity (e.g."200Mi" for 200 MiB, "1Gi" for 1 GiB) it will target average value. Value without units is treated as a quantity with mebibytes being the unit (e.g."200" is "200Mi").', True, False],
     [['--min'], "The lower limit for the number of pods that can be set by the autoscaler. If it's not specified or negative, the server will apply a default value.", True, False],
@@ -97,6 +98,7 @@ FLAG_TABLE = [
     [['--no-headers'], "When using the default or custom-column output format, don't print headers.", False, False],
     [['--node-port'], 'Port used to expose the service on each node in a cluster.', True, False],
     [['--now'], 'If true, resources are signaled for immediate shutdown (same as --grace-period=1).', False, False],
+    [['--output', '-o'], 'Format in which to render the schema (plaintext, plaintext-openapiv2)', True, False],
     [['--output', '-o'], 'Output format. One of: (json, yaml, name, go-template, go-template-file, template, templatefile, jsonpath, jsonpath-as-json, jsonpath-file, custom-columns, custom-columns-file, wide).', True, False],
     [['--output-watch-events'], 'Output watch event objects when --watch or --watch-only is used.', False, False],
     [['--overwrite'], 'If true, allow environment to be overwritten, otherwise reject updates that overwrite existing environment.', False, False],
@@ -118,7 +120,7 @@ FLAG_TABLE = [
     [['--quiet', '-q'], 'If true, suppress prompt messages.', False, False],
     [['--quiet', '-q'], 'Only print output from the remote session', False, False],
     [['--raw'], 'Display raw byte data and sensitive data', False, False],
-    [['--recursive'], 'Print the fields of fields (Currently only 1 level deep)', False, False],
+    [['--recursive', '-R'], 'Print the fields of fields. Use --max-depth to cap the recursion depth.', False, False],
     [['--recursive', '-R'], 'Process the directory used in -f, --filename recursively.', False, False],
     [['--replicas'], 'The new desired number of replicas. Required.', True, False],
     [['--replicas', '-r'], 'Number of replicas to create. Default is 1.', True, False],
@@ -182,27 +184,27 @@ SPEC = {
   'annotate': {
    'help': 'Update the annotations on a resource',
    'args': True,
-   'flags': [4, 6, 25, 35, 41, 43, 70, 77, 86, 94, 97, 116, 119, 129]},
+   'flags': [4, 6, 25, 35, 41, 43, 70, 77, 87, 96, 99, 118, 121, 131]},
   'api-resources': {
    'help': 'Print the supported API resources on the server',
-   'flags': [9, 12, 25, 70, 86, 87, 90, 94, 139, 164]},
+   'flags': [9, 12, 25, 70, 87, 88, 91, 96, 141, 166]},
   'api-versions': {
    'help': 'Print the supported API versions on the server, in the form of "group/version"',
-   'flags': [25, 70, 86]},
+   'flags': [25, 70, 87]},
   'apply': {
    'help': 'Apply a configuration to a resource by file name or stdin',
-   'flags': [3, 25, 35, 43, 49, 70, 86, 94, 111, 116, 129, 131, 163]},
+   'flags': [3, 25, 35, 43, 49, 70, 87, 96, 113, 118, 131, 133, 165]},
   'attach': {
    'help': 'Attach to a process that is already running inside an existing container',
    'args': True,
-   'flags': [21, 25, 70, 86, 101, 113, 144, 158]},
+   'flags': [21, 25, 70, 87, 103, 115, 146, 160]},
   'autoscale': {
    'help': 'Auto-scale a deployment, replica set, stateful set, or replication controller',
    'args': True,
-   'flags': [25, 26, 35, 40, 43, 70, 79, 81, 82, 85, 86, 94, 116, 126]},
+   'flags': [25, 26, 35, 40, 43, 70, 79, 82, 83, 86, 87, 96, 118, 128]},
   'cluster-info': {
    'help': 'Display addresses of the control plane and services with label kubernetes.io/cluster-service=true',
-   'flags': [25, 70, 86]},
+   'flags': [25, 70, 87]},
   'completion': {
    'help': 'Output shell completion code for the specified shell (bash, zsh, or fish)',
    'args': True,
@@ -228,7 +230,7 @@ SPEC = {
     'get-contexts': {
      'help': 'Display one or many contexts from the kubeconfig file',
      'args': True,
-     'flags': [70, 90, 94]},
+     'flags': [70, 91, 96]},
     'rename-context': {
      'help': 'Rename a context from the kubeconfig file',
      'args': True,
@@ -236,11 +238,11 @@ SPEC = {
     'set-cluster': {
      'help': 'Set a cluster entry in kubeconfig: a pkube cluster is a state directory',
      'args': True,
-     'flags': [70, 100, 130]},
+     'flags': [70, 102, 132]},
     'set-context': {
      'help': 'Set a context entry in kubeconfig',
      'args': True,
-     'flags': [17, 27, 70, 86, 162]},
+     'flags': [17, 27, 70, 87, 164]},
     'use': {
      'help': 'Set the current-context in a kubeconfig file',
      'hidden': True,
@@ -252,60 +254,60 @@ SPEC = {
      'flags': [70]},
     'view': {
      'help': 'Display merged kubeconfig settings or a specified kubeconfig file',
-     'flags': [25, 44, 70, 83, 94, 114]}}},
+     'flags': [25, 44, 70, 84, 96, 116]}}},
   'cordon': {
    'help': 'Mark node as unschedulable',
    'args': True,
-   'flags': [25, 35, 70, 129]},
+   'flags': [25, 35, 70, 131]},
   'create': {
    'help': 'Create a resource from a file or from stdin',
-   'flags': [25, 35, 43, 70, 86, 94, 116, 126, 163],
+   'flags': [25, 35, 43, 70, 87, 96, 118, 128, 165],
    'commands': {
     'cj': {
      'help': 'Create a cron job with the specified name',
      'hidden': True,
      'args': True,
-     'flags': [25, 35, 64, 70, 86, 94, 122, 126, 127]},
+     'flags': [25, 35, 64, 70, 87, 96, 124, 128, 129]},
     'cm': {
      'help': 'Create a config map based on a file, directory, or specified literal value',
      'hidden': True,
      'args': True,
-     'flags': [25, 35, 52, 54, 56, 70, 86, 94, 126]},
+     'flags': [25, 35, 52, 54, 56, 70, 87, 96, 128]},
     'configmap': {
      'help': 'Create a config map based on a file, directory, or specified literal value',
      'args': True,
-     'flags': [25, 35, 52, 54, 56, 70, 86, 94, 126]},
+     'flags': [25, 35, 52, 54, 56, 70, 87, 96, 128]},
     'cronjob': {
      'help': 'Create a cron job with the specified name',
      'args': True,
-     'flags': [25, 35, 64, 70, 86, 94, 122, 126, 127]},
+     'flags': [25, 35, 64, 70, 87, 96, 124, 128, 129]},
     'deploy': {
      'help': 'Create a deployment with the specified name',
      'hidden': True,
      'args': True,
-     'flags': [25, 35, 65, 70, 86, 94, 104, 118, 126]},
+     'flags': [25, 35, 65, 70, 87, 96, 106, 120, 128]},
     'deployment': {
      'help': 'Create a deployment with the specified name',
      'args': True,
-     'flags': [25, 35, 65, 70, 86, 94, 104, 118, 126]},
+     'flags': [25, 35, 65, 70, 87, 96, 106, 120, 128]},
     'job': {
      'help': 'Create a job with the specified name',
      'args': True,
-     'flags': [25, 35, 51, 64, 70, 86, 94, 126]},
+     'flags': [25, 35, 51, 64, 70, 87, 96, 128]},
     'namespace': {
      'help': 'Create a namespace with the specified name',
      'args': True,
-     'flags': [25, 35, 70, 86, 94, 126]},
+     'flags': [25, 35, 70, 87, 96, 128]},
     'ns': {
      'help': 'Create a namespace with the specified name',
      'hidden': True,
      'args': True,
-     'flags': [25, 35, 70, 86, 94, 126]},
+     'flags': [25, 35, 70, 87, 96, 128]},
     'sa': {
      'help': 'Create a service account with the specified name',
      'hidden': True,
      'args': True,
-     'flags': [25, 35, 70, 86, 94, 126]},
+     'flags': [25, 35, 70, 87, 96, 128]},
     'secret': {
      'help': 'Create a secret using a specified subcommand',
      'flags': [],
@@ -313,15 +315,15 @@ SPEC = {
       'docker-registry': {
        'help': 'Create a new secret for use with Docker registries',
        'args': True,
-       'flags': [25, 31, 32, 33, 34, 35, 70, 86, 94, 126]},
+       'flags': [25, 31, 32, 33, 34, 35, 70, 87, 96, 128]},
       'generic': {
        'help': 'Create a secret from a local file, directory, or literal value',
        'args': True,
-       'flags': [25, 35, 53, 55, 57, 70, 86, 94, 126, 160]},
+       'flags': [25, 35, 53, 55, 57, 70, 87, 96, 128, 162]},
       'tls': {
        'help': 'Create a TLS secret from the given public/private key pair',
        'args': True,
-       'flags': [14, 25, 35, 68, 70, 86, 94, 126]}}},
+       'flags': [14, 25, 35, 68, 70, 87, 96, 128]}}},
     'service': {
      'help': 'Create a service using a specified subcommand',
      'flags': [],
@@ -329,23 +331,23 @@ SPEC = {
       'clusterip': {
        'help': 'Create a ClusterIP service',
        'args': True,
-       'flags': [19, 25, 35, 39, 70, 86, 92, 94, 126, 148]},
+       'flags': [19, 25, 35, 39, 70, 87, 93, 96, 128, 150]},
       'externalname': {
        'help': 'Create a ExternalName service',
        'args': True,
-       'flags': [19, 25, 35, 39, 70, 86, 92, 94, 126, 148]},
+       'flags': [19, 25, 35, 39, 70, 87, 93, 96, 128, 150]},
       'loadbalancer': {
        'help': 'Create a LoadBalancer service',
        'args': True,
-       'flags': [19, 25, 35, 39, 70, 86, 92, 94, 126, 148]},
+       'flags': [19, 25, 35, 39, 70, 87, 93, 96, 128, 150]},
       'nodeport': {
        'help': 'Create a NodePort service',
        'args': True,
-       'flags': [19, 25, 35, 39, 70, 86, 92, 94, 126, 148]}}},
+       'flags': [19, 25, 35, 39, 70, 87, 93, 96, 128, 150]}}},
     'serviceaccount': {
      'help': 'Create a service account with the specified name',
      'args': True,
-     'flags': [25, 35, 70, 86, 94, 126]},
+     'flags': [25, 35, 70, 87, 96, 128]},
     'svc': {
      'help': 'Create a service using a specified subcommand',
      'hidden': True,
@@ -354,73 +356,73 @@ SPEC = {
       'clusterip': {
        'help': 'Create a ClusterIP service',
        'args': True,
-       'flags': [19, 25, 35, 39, 70, 86, 92, 94, 126, 148]},
+       'flags': [19, 25, 35, 39, 70, 87, 93, 96, 128, 150]},
       'externalname': {
        'help': 'Create a ExternalName service',
        'args': True,
-       'flags': [19, 25, 35, 39, 70, 86, 92, 94, 126, 148]},
+       'flags': [19, 25, 35, 39, 70, 87, 93, 96, 128, 150]},
       'loadbalancer': {
        'help': 'Create a LoadBalancer service',
        'args': True,
-       'flags': [19, 25, 35, 39, 70, 86, 92, 94, 126, 148]},
+       'flags': [19, 25, 35, 39, 70, 87, 93, 96, 128, 150]},
       'nodeport': {
        'help': 'Create a NodePort service',
        'args': True,
-       'flags': [19, 25, 35, 39, 70, 86, 92, 94, 126, 148]}}}}},
+       'flags': [19, 25, 35, 39, 70, 87, 93, 96, 128, 150]}}}}},
   'delete': {
    'help': 'Delete resources by file names, stdin, resources and names, or by resources and label selector',
    'args': True,
-   'flags': [1, 6, 13, 25, 35, 41, 43, 48, 59, 63, 70, 86, 93, 94, 116, 129, 151, 165]},
+   'flags': [1, 6, 13, 25, 35, 41, 43, 48, 59, 63, 70, 87, 94, 96, 118, 131, 153, 167]},
   'describe': {
    'help': 'Show details of a specific resource or group of resources',
    'args': True,
-   'flags': [6, 15, 25, 43, 70, 86, 116, 129, 133]},
+   'flags': [6, 15, 25, 43, 70, 87, 118, 131, 135]},
   'diff': {
    'help': 'Diff the live version against what apply would make it. Exit 1 when they differ',
-   'flags': [25, 43, 70, 86, 116, 129]},
+   'flags': [25, 43, 70, 87, 118, 131]},
   'drain': {
    'help': 'Drain node in preparation for maintenance',
    'args': True,
-   'flags': [25, 29, 30, 35, 47, 58, 60, 70, 103, 129, 153]},
+   'flags': [25, 29, 30, 35, 47, 58, 60, 70, 105, 131, 155]},
   'edit': {
    'help': 'Edit a resource on the server',
    'args': True,
-   'flags': [25, 43, 70, 86, 94, 116, 169]},
+   'flags': [25, 43, 70, 87, 96, 118, 171]},
   'exec': {
    'help': 'Execute a command in a container',
    'args': True,
-   'flags': [21, 25, 70, 86, 102, 113, 144, 158]},
+   'flags': [21, 25, 70, 87, 104, 115, 146, 160]},
   'explain': {
    'help': 'Describe fields and structure of various resources',
    'args': True,
-   'flags': [10, 25, 70, 86, 94, 115]},
+   'flags': [10, 25, 70, 80, 87, 95, 117]},
   'expose': {
    'help': 'Expose a resource as a new Kubernetes service',
    'args': True,
-   'flags': [18, 25, 35, 38, 43, 70, 73, 78, 84, 86, 94, 105, 110, 116, 128, 132, 147, 161]},
+   'flags': [18, 25, 35, 38, 43, 70, 73, 78, 85, 87, 96, 107, 112, 118, 130, 134, 149, 163]},
   'get': {
    'help': 'Display one or many resources',
    'args': True,
-   'flags': [6, 7, 15, 25, 41, 43, 62, 70, 71, 86, 91, 94, 95, 116, 129, 134, 135, 136, 140, 149, 166, 168]},
+   'flags': [6, 7, 15, 25, 41, 43, 62, 70, 71, 87, 92, 96, 97, 118, 131, 136, 137, 138, 142, 151, 168, 170]},
   'label': {
    'help': 'Update the labels on a resource',
    'args': True,
-   'flags': [4, 6, 25, 35, 41, 43, 70, 77, 86, 94, 97, 116, 119, 129]},
+   'flags': [4, 6, 25, 35, 41, 43, 70, 77, 87, 96, 99, 118, 121, 131]},
   'logs': {
    'help': 'Print the logs for a container in a pod or specified resource',
    'args': True,
-   'flags': [5, 22, 25, 45, 61, 70, 75, 80, 86, 102, 107, 109, 129, 137, 138, 146, 155]},
+   'flags': [5, 22, 25, 45, 61, 70, 75, 81, 87, 104, 109, 111, 131, 139, 140, 148, 157]},
   'patch': {
    'help': 'Update fields of a resource using strategic merge patch, a JSON merge patch, or a JSON patch',
    'args': True,
-   'flags': [25, 35, 43, 70, 86, 94, 98, 99, 116, 145, 159]},
+   'flags': [25, 35, 43, 70, 87, 96, 100, 101, 118, 147, 161]},
   'port-forward': {
    'help': 'Forward one or more local ports to a pod',
    'args': True,
-   'flags': [0, 25, 70, 86, 101]},
+   'flags': [0, 25, 70, 87, 103]},
   'replace': {
    'help': 'Replace a resource by file name or stdin',
-   'flags': [25, 35, 43, 48, 70, 86, 94, 116, 126]},
+   'flags': [25, 35, 43, 48, 70, 87, 96, 118, 128]},
   'rollout': {
    'help': 'Manage the rollout of one or many resources',
    'flags': [],
@@ -428,35 +430,35 @@ SPEC = {
     'history': {
      'help': 'View previous rollout revisions and configurations',
      'args': True,
-     'flags': [25, 43, 70, 86, 94, 116, 124, 129]},
+     'flags': [25, 43, 70, 87, 96, 118, 126, 131]},
     'pause': {
      'help': 'Mark the provided resource as paused',
      'args': True,
-     'flags': [25, 43, 70, 86, 94, 116, 129]},
+     'flags': [25, 43, 70, 87, 96, 118, 131]},
     'restart': {
      'help': 'Restart a resource',
      'args': True,
-     'flags': [25, 43, 70, 86, 94, 116, 129]},
+     'flags': [25, 43, 70, 87, 96, 118, 131]},
     'resume': {
      'help': 'Resume a paused resource',
      'args': True,
-     'flags': [25, 43, 70, 86, 94, 116, 129]},
+     'flags': [25, 43, 70, 87, 96, 118, 131]},
     'status': {
      'help': 'Show the status of the rollout',
      'args': True,
-     'flags': [25, 43, 70, 86, 116, 123, 129, 150, 167]},
+     'flags': [25, 43, 70, 87, 118, 125, 131, 152, 169]},
     'undo': {
      'help': 'Roll back to a previous rollout',
      'args': True,
-     'flags': [25, 35, 43, 70, 86, 94, 116, 129, 156]}}},
+     'flags': [25, 35, 43, 70, 87, 96, 118, 131, 158]}}},
   'run': {
    'help': 'Create and run a particular image in a pod',
    'args': True,
-   'flags': [8, 11, 20, 25, 35, 36, 37, 66, 67, 70, 72, 74, 86, 94, 101, 106, 112, 121, 125, 143, 157]},
+   'flags': [8, 11, 20, 25, 35, 36, 37, 66, 67, 70, 72, 74, 87, 96, 103, 108, 114, 123, 127, 145, 159]},
   'scale': {
    'help': 'Set a new size for a deployment, replica set, replication controller, or stateful set',
    'args': True,
-   'flags': [2, 6, 25, 28, 35, 43, 70, 86, 94, 116, 117, 120, 129, 152]},
+   'flags': [2, 6, 25, 28, 35, 43, 70, 87, 96, 118, 119, 122, 131, 154]},
   'set': {
    'help': 'Set specific features on objects',
    'flags': [],
@@ -464,11 +466,11 @@ SPEC = {
     'env': {
      'help': 'Update environment variables on a pod template',
      'args': True,
-     'flags': [2, 24, 25, 35, 43, 50, 69, 70, 76, 86, 94, 96, 108, 116, 129]},
+     'flags': [2, 24, 25, 35, 43, 50, 69, 70, 76, 87, 96, 98, 110, 118, 131]},
     'image': {
      'help': 'Update existing container image(s) of resources',
      'args': True,
-     'flags': [2, 25, 35, 43, 70, 86, 94, 116, 129]}}},
+     'flags': [2, 25, 35, 43, 70, 87, 96, 118, 131]}}},
   'top': {
    'help': 'Display resource (CPU/memory) usage',
    'flags': [],
@@ -477,41 +479,41 @@ SPEC = {
      'help': 'Display resource (CPU/memory) usage of nodes',
      'hidden': True,
      'args': True,
-     'flags': [25, 70, 88, 129, 141]},
+     'flags': [25, 70, 89, 131, 143]},
     'node': {
      'help': 'Display resource (CPU/memory) usage of nodes',
      'args': True,
-     'flags': [25, 70, 88, 129, 141]},
+     'flags': [25, 70, 89, 131, 143]},
     'nodes': {
      'help': 'Display resource (CPU/memory) usage of nodes',
      'hidden': True,
      'args': True,
-     'flags': [25, 70, 88, 129, 141]},
+     'flags': [25, 70, 89, 131, 143]},
     'po': {
      'help': 'Display resource (CPU/memory) usage of pods',
      'hidden': True,
      'args': True,
-     'flags': [6, 23, 25, 42, 70, 86, 89, 129, 142]},
+     'flags': [6, 23, 25, 42, 70, 87, 90, 131, 144]},
     'pod': {
      'help': 'Display resource (CPU/memory) usage of pods',
      'args': True,
-     'flags': [6, 23, 25, 42, 70, 86, 89, 129, 142]},
+     'flags': [6, 23, 25, 42, 70, 87, 90, 131, 144]},
     'pods': {
      'help': 'Display resource (CPU/memory) usage of pods',
      'hidden': True,
      'args': True,
-     'flags': [6, 23, 25, 42, 70, 86, 89, 129, 142]}}},
+     'flags': [6, 23, 25, 42, 70, 87, 90, 131, 144]}}},
   'uncordon': {
    'help': 'Mark node as schedulable',
    'args': True,
-   'flags': [25, 35, 70, 129]},
+   'flags': [25, 35, 70, 131]},
   'version': {
    'help': 'Print the client and server version information for the current context',
-   'flags': [16, 25, 70, 86, 94]},
+   'flags': [16, 25, 70, 87, 96]},
   'wait': {
    'help': 'Wait for a specific condition on one or many resources',
    'args': True,
-   'flags': [2, 6, 25, 41, 43, 46, 70, 86, 94, 116, 129, 154]}},
- 'global_flags': [25, 70, 86]}
+   'flags': [2, 6, 25, 41, 43, 46, 70, 87, 96, 118, 131, 156]}},
+ 'global_flags': [25, 70, 87]}
 
 SPEC["flag_table"] = FLAG_TABLE
