@@ -21,6 +21,7 @@ Every function here is idempotent: defaulting twice changes nothing.
 from __future__ import annotations
 
 import copy
+import time
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -516,6 +517,12 @@ def _node(obj: dict) -> None:
     status = obj.get("status")
     if isinstance(status, dict) and status.get("capacity") and status.get("allocatable") is None:
         status["allocatable"] = dict(status["capacity"])
+    # The API server stamps a NoExecute taint with the time it arrived: the taint manager
+    # counts a toleration's tolerationSeconds from it (`kubectl taint` sends none).
+    spec = obj.get("spec")
+    for taint in (spec.get("taints") or []) if isinstance(spec, dict) else []:
+        if isinstance(taint, dict) and taint.get("effect") == "NoExecute" and not taint.get("timeAdded"):
+            taint["timeAdded"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
 
 
 def _endpoints(obj: dict) -> None:

@@ -5,6 +5,7 @@ Do not edit; regenerate."""
 FLAG_TABLE = [
     [['--address'], 'Addresses to listen on (comma separated). Only accepts IP addresses or localhost as a value. When localhost is supplied, pkubectl will try to bind on both 127.0.0.1 and ::1 and will fail if neither of these addresses are available to bind.', True, True],
     [['--all'], 'Delete all resources, in the namespace of the specified resource types.', False, False],
+    [['--all'], 'Select all nodes in the cluster', False, False],
     [['--all'], 'Select all resources in the namespace of the specified resource types', False, False],
     [['--all'], 'Select all resources in the namespace of the specified resource types.', False, False],
     [['--all'], 'Select all resources, in the namespace of the specified resource types', False, False],
@@ -103,6 +104,7 @@ FLAG_TABLE = [
     [['--output-watch-events'], 'Output watch event objects when --watch or --watch-only is used.', False, False],
     [['--overwrite'], 'If true, allow environment to be overwritten, otherwise reject updates that overwrite existing environment.', False, False],
     [['--overwrite'], 'If true, allow labels/annotations to be overwritten, otherwise reject updates that overwrite existing values.', False, False],
+    [['--overwrite'], 'If true, allow taints to be overwritten, otherwise reject taint updates that overwrite existing taints.', False, False],
     [['--patch', '-p'], 'The patch to be applied to the resource JSON file.', True, False],
     [['--patch-file'], 'A file containing a patch to be applied to the resource.', True, False],
     [['--pkube-home'], 'the pkube state directory of this cluster', True, False],
@@ -184,27 +186,27 @@ SPEC = {
   'annotate': {
    'help': 'Update the annotations on a resource',
    'args': True,
-   'flags': [4, 6, 25, 35, 41, 43, 70, 77, 87, 96, 99, 118, 121, 131]},
+   'flags': [5, 7, 26, 36, 42, 44, 71, 78, 88, 97, 100, 120, 123, 133]},
   'api-resources': {
    'help': 'Print the supported API resources on the server',
-   'flags': [9, 12, 25, 70, 87, 88, 91, 96, 141, 166]},
+   'flags': [10, 13, 26, 71, 88, 89, 92, 97, 143, 168]},
   'api-versions': {
    'help': 'Print the supported API versions on the server, in the form of "group/version"',
-   'flags': [25, 70, 87]},
+   'flags': [26, 71, 88]},
   'apply': {
    'help': 'Apply a configuration to a resource by file name or stdin',
-   'flags': [3, 25, 35, 43, 49, 70, 87, 96, 113, 118, 131, 133, 165]},
+   'flags': [4, 26, 36, 44, 50, 71, 88, 97, 115, 120, 133, 135, 167]},
   'attach': {
    'help': 'Attach to a process that is already running inside an existing container',
    'args': True,
-   'flags': [21, 25, 70, 87, 103, 115, 146, 160]},
+   'flags': [22, 26, 71, 88, 105, 117, 148, 162]},
   'autoscale': {
    'help': 'Auto-scale a deployment, replica set, stateful set, or replication controller',
    'args': True,
-   'flags': [25, 26, 35, 40, 43, 70, 79, 82, 83, 86, 87, 96, 118, 128]},
+   'flags': [26, 27, 36, 41, 44, 71, 80, 83, 84, 87, 88, 97, 120, 130]},
   'cluster-info': {
    'help': 'Display addresses of the control plane and services with label kubernetes.io/cluster-service=true',
-   'flags': [25, 70, 87]},
+   'flags': [26, 71, 88]},
   'completion': {
    'help': 'Output shell completion code for the specified shell (bash, zsh, or fish)',
    'args': True,
@@ -215,99 +217,99 @@ SPEC = {
    'commands': {
     'current-context': {
      'help': 'Display the current-context',
-     'flags': [70]},
+     'flags': [71]},
     'delete-cluster': {
      'help': 'Delete the specified cluster from the kubeconfig',
      'args': True,
-     'flags': [70]},
+     'flags': [71]},
     'delete-context': {
      'help': 'Delete the specified context from the kubeconfig',
      'args': True,
-     'flags': [70]},
+     'flags': [71]},
     'get-clusters': {
      'help': 'Display clusters defined in the kubeconfig',
-     'flags': [70]},
+     'flags': [71]},
     'get-contexts': {
      'help': 'Display one or many contexts from the kubeconfig file',
      'args': True,
-     'flags': [70, 91, 96]},
+     'flags': [71, 92, 97]},
     'rename-context': {
      'help': 'Rename a context from the kubeconfig file',
      'args': True,
-     'flags': [70]},
+     'flags': [71]},
     'set-cluster': {
      'help': 'Set a cluster entry in kubeconfig: a pkube cluster is a state directory',
      'args': True,
-     'flags': [70, 102, 132]},
+     'flags': [71, 104, 134]},
     'set-context': {
      'help': 'Set a context entry in kubeconfig',
      'args': True,
-     'flags': [17, 27, 70, 87, 164]},
+     'flags': [18, 28, 71, 88, 166]},
     'use': {
      'help': 'Set the current-context in a kubeconfig file',
      'hidden': True,
      'args': True,
-     'flags': [70]},
+     'flags': [71]},
     'use-context': {
      'help': 'Set the current-context in a kubeconfig file',
      'args': True,
-     'flags': [70]},
+     'flags': [71]},
     'view': {
      'help': 'Display merged kubeconfig settings or a specified kubeconfig file',
-     'flags': [25, 44, 70, 84, 96, 116]}}},
+     'flags': [26, 45, 71, 85, 97, 118]}}},
   'cordon': {
    'help': 'Mark node as unschedulable',
    'args': True,
-   'flags': [25, 35, 70, 131]},
+   'flags': [26, 36, 71, 133]},
   'create': {
    'help': 'Create a resource from a file or from stdin',
-   'flags': [25, 35, 43, 70, 87, 96, 118, 128, 165],
+   'flags': [26, 36, 44, 71, 88, 97, 120, 130, 167],
    'commands': {
     'cj': {
      'help': 'Create a cron job with the specified name',
      'hidden': True,
      'args': True,
-     'flags': [25, 35, 64, 70, 87, 96, 124, 128, 129]},
+     'flags': [26, 36, 65, 71, 88, 97, 126, 130, 131]},
     'cm': {
      'help': 'Create a config map based on a file, directory, or specified literal value',
      'hidden': True,
      'args': True,
-     'flags': [25, 35, 52, 54, 56, 70, 87, 96, 128]},
+     'flags': [26, 36, 53, 55, 57, 71, 88, 97, 130]},
     'configmap': {
      'help': 'Create a config map based on a file, directory, or specified literal value',
      'args': True,
-     'flags': [25, 35, 52, 54, 56, 70, 87, 96, 128]},
+     'flags': [26, 36, 53, 55, 57, 71, 88, 97, 130]},
     'cronjob': {
      'help': 'Create a cron job with the specified name',
      'args': True,
-     'flags': [25, 35, 64, 70, 87, 96, 124, 128, 129]},
+     'flags': [26, 36, 65, 71, 88, 97, 126, 130, 131]},
     'deploy': {
      'help': 'Create a deployment with the specified name',
      'hidden': True,
      'args': True,
-     'flags': [25, 35, 65, 70, 87, 96, 106, 120, 128]},
+     'flags': [26, 36, 66, 71, 88, 97, 108, 122, 130]},
     'deployment': {
      'help': 'Create a deployment with the specified name',
      'args': True,
-     'flags': [25, 35, 65, 70, 87, 96, 106, 120, 128]},
+     'flags': [26, 36, 66, 71, 88, 97, 108, 122, 130]},
     'job': {
      'help': 'Create a job with the specified name',
      'args': True,
-     'flags': [25, 35, 51, 64, 70, 87, 96, 128]},
+     'flags': [26, 36, 52, 65, 71, 88, 97, 130]},
     'namespace': {
      'help': 'Create a namespace with the specified name',
      'args': True,
-     'flags': [25, 35, 70, 87, 96, 128]},
+     'flags': [26, 36, 71, 88, 97, 130]},
     'ns': {
      'help': 'Create a namespace with the specified name',
      'hidden': True,
      'args': True,
-     'flags': [25, 35, 70, 87, 96, 128]},
+     'flags': [26, 36, 71, 88, 97, 130]},
     'sa': {
      'help': 'Create a service account with the specified name',
      'hidden': True,
      'args': True,
-     'flags': [25, 35, 70, 87, 96, 128]},
+     'flags': [26, 36, 71, 88, 97, 130]},
     'secret': {
      'help': 'Create a secret using a specified subcommand',
      'flags': [],
@@ -315,15 +317,15 @@ SPEC = {
       'docker-registry': {
        'help': 'Create a new secret for use with Docker registries',
        'args': True,
-       'flags': [25, 31, 32, 33, 34, 35, 70, 87, 96, 128]},
+       'flags': [26, 32, 33, 34, 35, 36, 71, 88, 97, 130]},
       'generic': {
        'help': 'Create a secret from a local file, directory, or literal value',
        'args': True,
-       'flags': [25, 35, 53, 55, 57, 70, 87, 96, 128, 162]},
+       'flags': [26, 36, 54, 56, 58, 71, 88, 97, 130, 164]},
       'tls': {
        'help': 'Create a TLS secret from the given public/private key pair',
        'args': True,
-       'flags': [14, 25, 35, 68, 70, 87, 96, 128]}}},
+       'flags': [15, 26, 36, 69, 71, 88, 97, 130]}}},
     'service': {
      'help': 'Create a service using a specified subcommand',
      'flags': [],
@@ -331,23 +333,23 @@ SPEC = {
       'clusterip': {
        'help': 'Create a ClusterIP service',
        'args': True,
-       'flags': [19, 25, 35, 39, 70, 87, 93, 96, 128, 150]},
+       'flags': [20, 26, 36, 40, 71, 88, 94, 97, 130, 152]},
       'externalname': {
        'help': 'Create a ExternalName service',
        'args': True,
-       'flags': [19, 25, 35, 39, 70, 87, 93, 96, 128, 150]},
+       'flags': [20, 26, 36, 40, 71, 88, 94, 97, 130, 152]},
       'loadbalancer': {
        'help': 'Create a LoadBalancer service',
        'args': True,
-       'flags': [19, 25, 35, 39, 70, 87, 93, 96, 128, 150]},
+       'flags': [20, 26, 36, 40, 71, 88, 94, 97, 130, 152]},
       'nodeport': {
        'help': 'Create a NodePort service',
        'args': True,
-       'flags': [19, 25, 35, 39, 70, 87, 93, 96, 128, 150]}}},
+       'flags': [20, 26, 36, 40, 71, 88, 94, 97, 130, 152]}}},
     'serviceaccount': {
      'help': 'Create a service account with the specified name',
      'args': True,
-     'flags': [25, 35, 70, 87, 96, 128]},
+     'flags': [26, 36, 71, 88, 97, 130]},
     'svc': {
      'help': 'Create a service using a specified subcommand',
      'hidden': True,
@@ -356,73 +358,73 @@ SPEC = {
       'clusterip': {
        'help': 'Create a ClusterIP service',
        'args': True,
-       'flags': [19, 25, 35, 39, 70, 87, 93, 96, 128, 150]},
+       'flags': [20, 26, 36, 40, 71, 88, 94, 97, 130, 152]},
       'externalname': {
        'help': 'Create a ExternalName service',
        'args': True,
-       'flags': [19, 25, 35, 39, 70, 87, 93, 96, 128, 150]},
+       'flags': [20, 26, 36, 40, 71, 88, 94, 97, 130, 152]},
       'loadbalancer': {
        'help': 'Create a LoadBalancer service',
        'args': True,
-       'flags': [19, 25, 35, 39, 70, 87, 93, 96, 128, 150]},
+       'flags': [20, 26, 36, 40, 71, 88, 94, 97, 130, 152]},
       'nodeport': {
        'help': 'Create a NodePort service',
        'args': True,
-       'flags': [19, 25, 35, 39, 70, 87, 93, 96, 128, 150]}}}}},
+       'flags': [20, 26, 36, 40, 71, 88, 94, 97, 130, 152]}}}}},
   'delete': {
    'help': 'Delete resources by file names, stdin, resources and names, or by resources and label selector',
    'args': True,
-   'flags': [1, 6, 13, 25, 35, 41, 43, 48, 59, 63, 70, 87, 94, 96, 118, 131, 153, 167]},
+   'flags': [1, 7, 14, 26, 36, 42, 44, 49, 60, 64, 71, 88, 95, 97, 120, 133, 155, 169]},
   'describe': {
    'help': 'Show details of a specific resource or group of resources',
    'args': True,
-   'flags': [6, 15, 25, 43, 70, 87, 118, 131, 135]},
+   'flags': [7, 16, 26, 44, 71, 88, 120, 133, 137]},
   'diff': {
    'help': 'Diff the live version against what apply would make it. Exit 1 when they differ',
-   'flags': [25, 43, 70, 87, 118, 131]},
+   'flags': [26, 44, 71, 88, 120, 133]},
   'drain': {
    'help': 'Drain node in preparation for maintenance',
    'args': True,
-   'flags': [25, 29, 30, 35, 47, 58, 60, 70, 105, 131, 155]},
+   'flags': [26, 30, 31, 36, 48, 59, 61, 71, 107, 133, 157]},
   'edit': {
    'help': 'Edit a resource on the server',
    'args': True,
-   'flags': [25, 43, 70, 87, 96, 118, 171]},
+   'flags': [26, 44, 71, 88, 97, 120, 173]},
   'exec': {
    'help': 'Execute a command in a container',
    'args': True,
-   'flags': [21, 25, 70, 87, 104, 115, 146, 160]},
+   'flags': [22, 26, 71, 88, 106, 117, 148, 162]},
   'explain': {
    'help': 'Describe fields and structure of various resources',
    'args': True,
-   'flags': [10, 25, 70, 80, 87, 95, 117]},
+   'flags': [11, 26, 71, 81, 88, 96, 119]},
   'expose': {
    'help': 'Expose a resource as a new Kubernetes service',
    'args': True,
-   'flags': [18, 25, 35, 38, 43, 70, 73, 78, 85, 87, 96, 107, 112, 118, 130, 134, 149, 163]},
+   'flags': [19, 26, 36, 39, 44, 71, 74, 79, 86, 88, 97, 109, 114, 120, 132, 136, 151, 165]},
   'get': {
    'help': 'Display one or many resources',
    'args': True,
-   'flags': [6, 7, 15, 25, 41, 43, 62, 70, 71, 87, 92, 96, 97, 118, 131, 136, 137, 138, 142, 151, 168, 170]},
+   'flags': [7, 8, 16, 26, 42, 44, 63, 71, 72, 88, 93, 97, 98, 120, 133, 138, 139, 140, 144, 153, 170, 172]},
   'label': {
    'help': 'Update the labels on a resource',
    'args': True,
-   'flags': [4, 6, 25, 35, 41, 43, 70, 77, 87, 96, 99, 118, 121, 131]},
+   'flags': [5, 7, 26, 36, 42, 44, 71, 78, 88, 97, 100, 120, 123, 133]},
   'logs': {
    'help': 'Print the logs for a container in a pod or specified resource',
    'args': True,
-   'flags': [5, 22, 25, 45, 61, 70, 75, 81, 87, 104, 109, 111, 131, 139, 140, 148, 157]},
+   'flags': [6, 23, 26, 46, 62, 71, 76, 82, 88, 106, 111, 113, 133, 141, 142, 150, 159]},
   'patch': {
    'help': 'Update fields of a resource using strategic merge patch, a JSON merge patch, or a JSON patch',
    'args': True,
-   'flags': [25, 35, 43, 70, 87, 96, 100, 101, 118, 147, 161]},
+   'flags': [26, 36, 44, 71, 88, 97, 102, 103, 120, 149, 163]},
   'port-forward': {
    'help': 'Forward one or more local ports to a pod',
    'args': True,
-   'flags': [0, 25, 70, 87, 103]},
+   'flags': [0, 26, 71, 88, 105]},
   'replace': {
    'help': 'Replace a resource by file name or stdin',
-   'flags': [25, 35, 43, 48, 70, 87, 96, 118, 128]},
+   'flags': [26, 36, 44, 49, 71, 88, 97, 120, 130]},
   'rollout': {
    'help': 'Manage the rollout of one or many resources',
    'flags': [],
@@ -430,35 +432,35 @@ SPEC = {
     'history': {
      'help': 'View previous rollout revisions and configurations',
      'args': True,
-     'flags': [25, 43, 70, 87, 96, 118, 126, 131]},
+     'flags': [26, 44, 71, 88, 97, 120, 128, 133]},
     'pause': {
      'help': 'Mark the provided resource as paused',
      'args': True,
-     'flags': [25, 43, 70, 87, 96, 118, 131]},
+     'flags': [26, 44, 71, 88, 97, 120, 133]},
     'restart': {
      'help': 'Restart a resource',
      'args': True,
-     'flags': [25, 43, 70, 87, 96, 118, 131]},
+     'flags': [26, 44, 71, 88, 97, 120, 133]},
     'resume': {
      'help': 'Resume a paused resource',
      'args': True,
-     'flags': [25, 43, 70, 87, 96, 118, 131]},
+     'flags': [26, 44, 71, 88, 97, 120, 133]},
     'status': {
      'help': 'Show the status of the rollout',
      'args': True,
-     'flags': [25, 43, 70, 87, 118, 125, 131, 152, 169]},
+     'flags': [26, 44, 71, 88, 120, 127, 133, 154, 171]},
     'undo': {
      'help': 'Roll back to a previous rollout',
      'args': True,
-     'flags': [25, 35, 43, 70, 87, 96, 118, 131, 158]}}},
+     'flags': [26, 36, 44, 71, 88, 97, 120, 133, 160]}}},
   'run': {
    'help': 'Create and run a particular image in a pod',
    'args': True,
-   'flags': [8, 11, 20, 25, 35, 36, 37, 66, 67, 70, 72, 74, 87, 96, 103, 108, 114, 123, 127, 145, 159]},
+   'flags': [9, 12, 21, 26, 36, 37, 38, 67, 68, 71, 73, 75, 88, 97, 105, 110, 116, 125, 129, 147, 161]},
   'scale': {
    'help': 'Set a new size for a deployment, replica set, replication controller, or stateful set',
    'args': True,
-   'flags': [2, 6, 25, 28, 35, 43, 70, 87, 96, 118, 119, 122, 131, 154]},
+   'flags': [3, 7, 26, 29, 36, 44, 71, 88, 97, 120, 121, 124, 133, 156]},
   'set': {
    'help': 'Set specific features on objects',
    'flags': [],
@@ -466,11 +468,15 @@ SPEC = {
     'env': {
      'help': 'Update environment variables on a pod template',
      'args': True,
-     'flags': [2, 24, 25, 35, 43, 50, 69, 70, 76, 87, 96, 98, 110, 118, 131]},
+     'flags': [3, 25, 26, 36, 44, 51, 70, 71, 77, 88, 97, 99, 112, 120, 133]},
     'image': {
      'help': 'Update existing container image(s) of resources',
      'args': True,
-     'flags': [2, 25, 35, 43, 70, 87, 96, 118, 131]}}},
+     'flags': [3, 26, 36, 44, 71, 88, 97, 120, 133]}}},
+  'taint': {
+   'help': 'Update the taints on one or more nodes',
+   'args': True,
+   'flags': [2, 26, 36, 71, 97, 101, 133]},
   'top': {
    'help': 'Display resource (CPU/memory) usage',
    'flags': [],
@@ -479,41 +485,41 @@ SPEC = {
      'help': 'Display resource (CPU/memory) usage of nodes',
      'hidden': True,
      'args': True,
-     'flags': [25, 70, 89, 131, 143]},
+     'flags': [26, 71, 90, 133, 145]},
     'node': {
      'help': 'Display resource (CPU/memory) usage of nodes',
      'args': True,
-     'flags': [25, 70, 89, 131, 143]},
+     'flags': [26, 71, 90, 133, 145]},
     'nodes': {
      'help': 'Display resource (CPU/memory) usage of nodes',
      'hidden': True,
      'args': True,
-     'flags': [25, 70, 89, 131, 143]},
+     'flags': [26, 71, 90, 133, 145]},
     'po': {
      'help': 'Display resource (CPU/memory) usage of pods',
      'hidden': True,
      'args': True,
-     'flags': [6, 23, 25, 42, 70, 87, 90, 131, 144]},
+     'flags': [7, 24, 26, 43, 71, 88, 91, 133, 146]},
     'pod': {
      'help': 'Display resource (CPU/memory) usage of pods',
      'args': True,
-     'flags': [6, 23, 25, 42, 70, 87, 90, 131, 144]},
+     'flags': [7, 24, 26, 43, 71, 88, 91, 133, 146]},
     'pods': {
      'help': 'Display resource (CPU/memory) usage of pods',
      'hidden': True,
      'args': True,
-     'flags': [6, 23, 25, 42, 70, 87, 90, 131, 144]}}},
+     'flags': [7, 24, 26, 43, 71, 88, 91, 133, 146]}}},
   'uncordon': {
    'help': 'Mark node as schedulable',
    'args': True,
-   'flags': [25, 35, 70, 131]},
+   'flags': [26, 36, 71, 133]},
   'version': {
    'help': 'Print the client and server version information for the current context',
-   'flags': [16, 25, 70, 87, 96]},
+   'flags': [17, 26, 71, 88, 97]},
   'wait': {
    'help': 'Wait for a specific condition on one or many resources',
    'args': True,
-   'flags': [2, 6, 25, 41, 43, 46, 70, 87, 96, 118, 131, 156]}},
- 'global_flags': [25, 70, 87]}
+   'flags': [3, 7, 26, 42, 44, 47, 71, 88, 97, 120, 133, 158]}},
+ 'global_flags': [26, 71, 88]}
 
 SPEC["flag_table"] = FLAG_TABLE

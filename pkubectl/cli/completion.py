@@ -84,6 +84,7 @@ ARGS = {
     "cordon": ("names", "node", True),
     "uncordon": ("names", "node", True),
     "drain": ("names", "node", False),
+    "taint": ("type_and_name", ("node",), False),
     "top pod": ("names", "pod", False),
     "top node": ("names", "node", False),
     "explain": ("types", None, False),

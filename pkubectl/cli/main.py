@@ -38,6 +38,7 @@ COMMANDS: dict[str, str] = {
     "top": "pkubectl.cli.pods",
     "wait": "pkubectl.cli.wait",
     "cordon": "pkubectl.cli.nodes",
+    "taint": "pkubectl.cli.taint",
     "uncordon": "pkubectl.cli.nodes",
     "drain": "pkubectl.cli.nodes",
     "scale": "pkubectl.cli.workloads",
