@@ -50,6 +50,7 @@ FLAG_TABLE = [
     [['--filename', '-f'], 'Filename, directory, or URL to files; - for stdin.', True, True],
     [['--flatten'], 'Flatten the resulting kubeconfig file into self-contained output', False, False],
     [['--follow', '-f'], 'Specify if the logs should be streamed.', False, False],
+    [['--for'], 'Filter events to only those pertaining to the specified resource.', True, False],
     [['--for'], "The condition to wait on: [create|delete|condition=condition-name[=condition-value]|jsonpath='{JSONPath expression}'=[JSONPath value]]. The default condition-value is True.", True, False],
     [['--force'], 'Continue even if there are pods that do not declare a controller.', False, False],
     [['--force'], 'If true, immediately remove resources from API and bypass graceful deletion.', False, False],
@@ -97,6 +98,7 @@ FLAG_TABLE = [
     [['--no-headers'], 'If present, print output without headers.', False, False],
     [['--no-headers'], "When using the default or custom-column output format, don't print headers (default print headers).", False, False],
     [['--no-headers'], "When using the default or custom-column output format, don't print headers.", False, False],
+    [['--no-headers'], "When using the default output format, don't print headers.", False, False],
     [['--node-port'], 'Port used to expose the service on each node in a cluster.', True, False],
     [['--now'], 'If true, resources are signaled for immediate shutdown (same as --grace-period=1).', False, False],
     [['--output', '-o'], 'Format in which to render the schema (plaintext, plaintext-openapiv2)', True, False],
@@ -169,10 +171,12 @@ FLAG_TABLE = [
     [['--type'], 'The type of patch being provided; one of [json merge strategic]', True, False],
     [['--type'], 'The type of secret to create', True, False],
     [['--type'], "Type for this service: ClusterIP, NodePort, LoadBalancer, or ExternalName. Default is 'ClusterIP'.", True, False],
+    [['--types'], 'Output only events of given types.', True, True],
     [['--user'], 'user for the context entry in kubeconfig', True, False],
     [['--validate'], 'Must be one of: strict (or true), warn, ignore (or false).', True, False],
     [['--verbs'], 'Limit to resources that support the specified verbs.', True, True],
     [['--wait'], 'If true, wait for resources to be gone before returning.', False, False],
+    [['--watch', '-w'], 'After listing the requested events, watch for more events.', False, False],
     [['--watch', '-w'], 'After listing/getting the requested object, watch for changes.', False, False],
     [['--watch', '-w'], "Watch the status of the rollout until it's done.", False, False],
     [['--watch-only'], 'Watch for changes to the requested object(s), without listing/getting first.', False, False],
@@ -186,27 +190,27 @@ SPEC = {
   'annotate': {
    'help': 'Update the annotations on a resource',
    'args': True,
-   'flags': [5, 7, 26, 36, 42, 44, 71, 78, 88, 97, 100, 120, 123, 133]},
+   'flags': [5, 7, 26, 36, 42, 44, 72, 79, 89, 99, 102, 122, 125, 135]},
   'api-resources': {
    'help': 'Print the supported API resources on the server',
-   'flags': [10, 13, 26, 71, 88, 89, 92, 97, 143, 168]},
+   'flags': [10, 13, 26, 72, 89, 90, 93, 99, 145, 171]},
   'api-versions': {
    'help': 'Print the supported API versions on the server, in the form of "group/version"',
-   'flags': [26, 71, 88]},
+   'flags': [26, 72, 89]},
   'apply': {
    'help': 'Apply a configuration to a resource by file name or stdin',
-   'flags': [4, 26, 36, 44, 50, 71, 88, 97, 115, 120, 133, 135, 167]},
+   'flags': [4, 26, 36, 44, 51, 72, 89, 99, 117, 122, 135, 137, 170]},
   'attach': {
    'help': 'Attach to a process that is already running inside an existing container',
    'args': True,
-   'flags': [22, 26, 71, 88, 105, 117, 148, 162]},
+   'flags': [22, 26, 72, 89, 107, 119, 150, 164]},
   'autoscale': {
    'help': 'Auto-scale a deployment, replica set, stateful set, or replication controller',
    'args': True,
-   'flags': [26, 27, 36, 41, 44, 71, 80, 83, 84, 87, 88, 97, 120, 130]},
+   'flags': [26, 27, 36, 41, 44, 72, 81, 84, 85, 88, 89, 99, 122, 132]},
   'cluster-info': {
    'help': 'Display addresses of the control plane and services with label kubernetes.io/cluster-service=true',
-   'flags': [26, 71, 88]},
+   'flags': [26, 72, 89]},
   'completion': {
    'help': 'Output shell completion code for the specified shell (bash, zsh, or fish)',
    'args': True,
@@ -217,99 +221,99 @@ SPEC = {
    'commands': {
     'current-context': {
      'help': 'Display the current-context',
-     'flags': [71]},
+     'flags': [72]},
     'delete-cluster': {
      'help': 'Delete the specified cluster from the kubeconfig',
      'args': True,
-     'flags': [71]},
+     'flags': [72]},
     'delete-context': {
      'help': 'Delete the specified context from the kubeconfig',
      'args': True,
-     'flags': [71]},
+     'flags': [72]},
     'get-clusters': {
      'help': 'Display clusters defined in the kubeconfig',
-     'flags': [71]},
+     'flags': [72]},
     'get-contexts': {
      'help': 'Display one or many contexts from the kubeconfig file',
      'args': True,
-     'flags': [71, 92, 97]},
+     'flags': [72, 93, 99]},
     'rename-context': {
      'help': 'Rename a context from the kubeconfig file',
      'args': True,
-     'flags': [71]},
+     'flags': [72]},
     'set-cluster': {
      'help': 'Set a cluster entry in kubeconfig: a pkube cluster is a state directory',
      'args': True,
-     'flags': [71, 104, 134]},
+     'flags': [72, 106, 136]},
     'set-context': {
      'help': 'Set a context entry in kubeconfig',
      'args': True,
-     'flags': [18, 28, 71, 88, 166]},
+     'flags': [18, 28, 72, 89, 169]},
     'use': {
      'help': 'Set the current-context in a kubeconfig file',
      'hidden': True,
      'args': True,
-     'flags': [71]},
+     'flags': [72]},
     'use-context': {
      'help': 'Set the current-context in a kubeconfig file',
      'args': True,
-     'flags': [71]},
+     'flags': [72]},
     'view': {
      'help': 'Display merged kubeconfig settings or a specified kubeconfig file',
-     'flags': [26, 45, 71, 85, 97, 118]}}},
+     'flags': [26, 45, 72, 86, 99, 120]}}},
   'cordon': {
    'help': 'Mark node as unschedulable',
    'args': True,
-   'flags': [26, 36, 71, 133]},
+   'flags': [26, 36, 72, 135]},
   'create': {
    'help': 'Create a resource from a file or from stdin',
-   'flags': [26, 36, 44, 71, 88, 97, 120, 130, 167],
+   'flags': [26, 36, 44, 72, 89, 99, 122, 132, 170],
    'commands': {
     'cj': {
      'help': 'Create a cron job with the specified name',
      'hidden': True,
      'args': True,
-     'flags': [26, 36, 65, 71, 88, 97, 126, 130, 131]},
+     'flags': [26, 36, 66, 72, 89, 99, 128, 132, 133]},
     'cm': {
      'help': 'Create a config map based on a file, directory, or specified literal value',
      'hidden': True,
      'args': True,
-     'flags': [26, 36, 53, 55, 57, 71, 88, 97, 130]},
+     'flags': [26, 36, 54, 56, 58, 72, 89, 99, 132]},
     'configmap': {
      'help': 'Create a config map based on a file, directory, or specified literal value',
      'args': True,
-     'flags': [26, 36, 53, 55, 57, 71, 88, 97, 130]},
+     'flags': [26, 36, 54, 56, 58, 72, 89, 99, 132]},
     'cronjob': {
      'help': 'Create a cron job with the specified name',
      'args': True,
-     'flags': [26, 36, 65, 71, 88, 97, 126, 130, 131]},
+     'flags': [26, 36, 66, 72, 89, 99, 128, 132, 133]},
     'deploy': {
      'help': 'Create a deployment with the specified name',
      'hidden': True,
      'args': True,
-     'flags': [26, 36, 66, 71, 88, 97, 108, 122, 130]},
+     'flags': [26, 36, 67, 72, 89, 99, 110, 124, 132]},
     'deployment': {
      'help': 'Create a deployment with the specified name',
      'args': True,
-     'flags': [26, 36, 66, 71, 88, 97, 108, 122, 130]},
+     'flags': [26, 36, 67, 72, 89, 99, 110, 124, 132]},
     'job': {
      'help': 'Create a job with the specified name',
      'args': True,
-     'flags': [26, 36, 52, 65, 71, 88, 97, 130]},
+     'flags': [26, 36, 53, 66, 72, 89, 99, 132]},
     'namespace': {
      'help': 'Create a namespace with the specified name',
      'args': True,
-     'flags': [26, 36, 71, 88, 97, 130]},
+     'flags': [26, 36, 72, 89, 99, 132]},
     'ns': {
      'help': 'Create a namespace with the specified name',
      'hidden': True,
      'args': True,
-     'flags': [26, 36, 71, 88, 97, 130]},
+     'flags': [26, 36, 72, 89, 99, 132]},
     'sa': {
      'help': 'Create a service account with the specified name',
      'hidden': True,
      'args': True,
-     'flags': [26, 36, 71, 88, 97, 130]},
+     'flags': [26, 36, 72, 89, 99, 132]},
     'secret': {
      'help': 'Create a secret using a specified subcommand',
      'flags': [],
@@ -317,15 +321,15 @@ SPEC = {
       'docker-registry': {
        'help': 'Create a new secret for use with Docker registries',
        'args': True,
-       'flags': [26, 32, 33, 34, 35, 36, 71, 88, 97, 130]},
+       'flags': [26, 32, 33, 34, 35, 36, 72, 89, 99, 132]},
       'generic': {
        'help': 'Create a secret from a local file, directory, or literal value',
        'args': True,
-       'flags': [26, 36, 54, 56, 58, 71, 88, 97, 130, 164]},
+       'flags': [26, 36, 55, 57, 59, 72, 89, 99, 132, 166]},
       'tls': {
        'help': 'Create a TLS secret from the given public/private key pair',
        'args': True,
-       'flags': [15, 26, 36, 69, 71, 88, 97, 130]}}},
+       'flags': [15, 26, 36, 70, 72, 89, 99, 132]}}},
     'service': {
      'help': 'Create a service using a specified subcommand',
      'flags': [],
@@ -333,23 +337,23 @@ SPEC = {
       'clusterip': {
        'help': 'Create a ClusterIP service',
        'args': True,
-       'flags': [20, 26, 36, 40, 71, 88, 94, 97, 130, 152]},
+       'flags': [20, 26, 36, 40, 72, 89, 96, 99, 132, 154]},
       'externalname': {
        'help': 'Create a ExternalName service',
        'args': True,
-       'flags': [20, 26, 36, 40, 71, 88, 94, 97, 130, 152]},
+       'flags': [20, 26, 36, 40, 72, 89, 96, 99, 132, 154]},
       'loadbalancer': {
        'help': 'Create a LoadBalancer service',
        'args': True,
-       'flags': [20, 26, 36, 40, 71, 88, 94, 97, 130, 152]},
+       'flags': [20, 26, 36, 40, 72, 89, 96, 99, 132, 154]},
       'nodeport': {
        'help': 'Create a NodePort service',
        'args': True,
-       'flags': [20, 26, 36, 40, 71, 88, 94, 97, 130, 152]}}},
+       'flags': [20, 26, 36, 40, 72, 89, 96, 99, 132, 154]}}},
     'serviceaccount': {
      'help': 'Create a service account with the specified name',
      'args': True,
-     'flags': [26, 36, 71, 88, 97, 130]},
+     'flags': [26, 36, 72, 89, 99, 132]},
     'svc': {
      'help': 'Create a service using a specified subcommand',
      'hidden': True,
@@ -358,73 +362,76 @@ SPEC = {
       'clusterip': {
        'help': 'Create a ClusterIP service',
        'args': True,
-       'flags': [20, 26, 36, 40, 71, 88, 94, 97, 130, 152]},
+       'flags': [20, 26, 36, 40, 72, 89, 96, 99, 132, 154]},
       'externalname': {
        'help': 'Create a ExternalName service',
        'args': True,
-       'flags': [20, 26, 36, 40, 71, 88, 94, 97, 130, 152]},
+       'flags': [20, 26, 36, 40, 72, 89, 96, 99, 132, 154]},
       'loadbalancer': {
        'help': 'Create a LoadBalancer service',
        'args': True,
-       'flags': [20, 26, 36, 40, 71, 88, 94, 97, 130, 152]},
+       'flags': [20, 26, 36, 40, 72, 89, 96, 99, 132, 154]},
       'nodeport': {
        'help': 'Create a NodePort service',
        'args': True,
-       'flags': [20, 26, 36, 40, 71, 88, 94, 97, 130, 152]}}}}},
+       'flags': [20, 26, 36, 40, 72, 89, 96, 99, 132, 154]}}}}},
   'delete': {
    'help': 'Delete resources by file names, stdin, resources and names, or by resources and label selector',
    'args': True,
-   'flags': [1, 7, 14, 26, 36, 42, 44, 49, 60, 64, 71, 88, 95, 97, 120, 133, 155, 169]},
+   'flags': [1, 7, 14, 26, 36, 42, 44, 50, 61, 65, 72, 89, 97, 99, 122, 135, 157, 172]},
   'describe': {
    'help': 'Show details of a specific resource or group of resources',
    'args': True,
-   'flags': [7, 16, 26, 44, 71, 88, 120, 133, 137]},
+   'flags': [7, 16, 26, 44, 72, 89, 122, 135, 139]},
   'diff': {
    'help': 'Diff the live version against what apply would make it. Exit 1 when they differ',
-   'flags': [26, 44, 71, 88, 120, 133]},
+   'flags': [26, 44, 72, 89, 122, 135]},
   'drain': {
    'help': 'Drain node in preparation for maintenance',
    'args': True,
-   'flags': [26, 30, 31, 36, 48, 59, 61, 71, 107, 133, 157]},
+   'flags': [26, 30, 31, 36, 49, 60, 62, 72, 109, 135, 159]},
   'edit': {
    'help': 'Edit a resource on the server',
    'args': True,
-   'flags': [26, 44, 71, 88, 97, 120, 173]},
+   'flags': [26, 44, 72, 89, 99, 122, 177]},
+  'events': {
+   'help': 'List events',
+   'flags': [7, 26, 47, 72, 89, 95, 99, 168, 173]},
   'exec': {
    'help': 'Execute a command in a container',
    'args': True,
-   'flags': [22, 26, 71, 88, 106, 117, 148, 162]},
+   'flags': [22, 26, 72, 89, 108, 119, 150, 164]},
   'explain': {
    'help': 'Describe fields and structure of various resources',
    'args': True,
-   'flags': [11, 26, 71, 81, 88, 96, 119]},
+   'flags': [11, 26, 72, 82, 89, 98, 121]},
   'expose': {
    'help': 'Expose a resource as a new Kubernetes service',
    'args': True,
-   'flags': [19, 26, 36, 39, 44, 71, 74, 79, 86, 88, 97, 109, 114, 120, 132, 136, 151, 165]},
+   'flags': [19, 26, 36, 39, 44, 72, 75, 80, 87, 89, 99, 111, 116, 122, 134, 138, 153, 167]},
   'get': {
    'help': 'Display one or many resources',
    'args': True,
-   'flags': [7, 8, 16, 26, 42, 44, 63, 71, 72, 88, 93, 97, 98, 120, 133, 138, 139, 140, 144, 153, 170, 172]},
+   'flags': [7, 8, 16, 26, 42, 44, 64, 72, 73, 89, 94, 99, 100, 122, 135, 140, 141, 142, 146, 155, 174, 176]},
   'label': {
    'help': 'Update the labels on a resource',
    'args': True,
-   'flags': [5, 7, 26, 36, 42, 44, 71, 78, 88, 97, 100, 120, 123, 133]},
+   'flags': [5, 7, 26, 36, 42, 44, 72, 79, 89, 99, 102, 122, 125, 135]},
   'logs': {
    'help': 'Print the logs for a container in a pod or specified resource',
    'args': True,
-   'flags': [6, 23, 26, 46, 62, 71, 76, 82, 88, 106, 111, 113, 133, 141, 142, 150, 159]},
+   'flags': [6, 23, 26, 46, 63, 72, 77, 83, 89, 108, 113, 115, 135, 143, 144, 152, 161]},
   'patch': {
    'help': 'Update fields of a resource using strategic merge patch, a JSON merge patch, or a JSON patch',
    'args': True,
-   'flags': [26, 36, 44, 71, 88, 97, 102, 103, 120, 149, 163]},
+   'flags': [26, 36, 44, 72, 89, 99, 104, 105, 122, 151, 165]},
   'port-forward': {
    'help': 'Forward one or more local ports to a pod',
    'args': True,
-   'flags': [0, 26, 71, 88, 105]},
+   'flags': [0, 26, 72, 89, 107]},
   'replace': {
    'help': 'Replace a resource by file name or stdin',
-   'flags': [26, 36, 44, 49, 71, 88, 97, 120, 130]},
+   'flags': [26, 36, 44, 50, 72, 89, 99, 122, 132]},
   'rollout': {
    'help': 'Manage the rollout of one or many resources',
    'flags': [],
@@ -432,35 +439,35 @@ SPEC = {
     'history': {
      'help': 'View previous rollout revisions and configurations',
      'args': True,
-     'flags': [26, 44, 71, 88, 97, 120, 128, 133]},
+     'flags': [26, 44, 72, 89, 99, 122, 130, 135]},
     'pause': {
      'help': 'Mark the provided resource as paused',
      'args': True,
-     'flags': [26, 44, 71, 88, 97, 120, 133]},
+     'flags': [26, 44, 72, 89, 99, 122, 135]},
     'restart': {
      'help': 'Restart a resource',
      'args': True,
-     'flags': [26, 44, 71, 88, 97, 120, 133]},
+     'flags': [26, 44, 72, 89, 99, 122, 135]},
     'resume': {
      'help': 'Resume a paused resource',
      'args': True,
-     'flags': [26, 44, 71, 88, 97, 120, 133]},
+     'flags': [26, 44, 72, 89, 99, 122, 135]},
     'status': {
      'help': 'Show the status of the rollout',
      'args': True,
-     'flags': [26, 44, 71, 88, 120, 127, 133, 154, 171]},
+     'flags': [26, 44, 72, 89, 122, 129, 135, 156, 175]},
     'undo': {
      'help': 'Roll back to a previous rollout',
      'args': True,
-     'flags': [26, 36, 44, 71, 88, 97, 120, 133, 160]}}},
+     'flags': [26, 36, 44, 72, 89, 99, 122, 135, 162]}}},
   'run': {
    'help': 'Create and run a particular image in a pod',
    'args': True,
-   'flags': [9, 12, 21, 26, 36, 37, 38, 67, 68, 71, 73, 75, 88, 97, 105, 110, 116, 125, 129, 147, 161]},
+   'flags': [9, 12, 21, 26, 36, 37, 38, 68, 69, 72, 74, 76, 89, 99, 107, 112, 118, 127, 131, 149, 163]},
   'scale': {
    'help': 'Set a new size for a deployment, replica set, replication controller, or stateful set',
    'args': True,
-   'flags': [3, 7, 26, 29, 36, 44, 71, 88, 97, 120, 121, 124, 133, 156]},
+   'flags': [3, 7, 26, 29, 36, 44, 72, 89, 99, 122, 123, 126, 135, 158]},
   'set': {
    'help': 'Set specific features on objects',
    'flags': [],
@@ -468,15 +475,15 @@ SPEC = {
     'env': {
      'help': 'Update environment variables on a pod template',
      'args': True,
-     'flags': [3, 25, 26, 36, 44, 51, 70, 71, 77, 88, 97, 99, 112, 120, 133]},
+     'flags': [3, 25, 26, 36, 44, 52, 71, 72, 78, 89, 99, 101, 114, 122, 135]},
     'image': {
      'help': 'Update existing container image(s) of resources',
      'args': True,
-     'flags': [3, 26, 36, 44, 71, 88, 97, 120, 133]}}},
+     'flags': [3, 26, 36, 44, 72, 89, 99, 122, 135]}}},
   'taint': {
    'help': 'Update the taints on one or more nodes',
    'args': True,
-   'flags': [2, 26, 36, 71, 97, 101, 133]},
+   'flags': [2, 26, 36, 72, 99, 103, 135]},
   'top': {
    'help': 'Display resource (CPU/memory) usage',
    'flags': [],
@@ -485,41 +492,41 @@ SPEC = {
      'help': 'Display resource (CPU/memory) usage of nodes',
      'hidden': True,
      'args': True,
-     'flags': [26, 71, 90, 133, 145]},
+     'flags': [26, 72, 91, 135, 147]},
     'node': {
      'help': 'Display resource (CPU/memory) usage of nodes',
      'args': True,
-     'flags': [26, 71, 90, 133, 145]},
+     'flags': [26, 72, 91, 135, 147]},
     'nodes': {
      'help': 'Display resource (CPU/memory) usage of nodes',
      'hidden': True,
      'args': True,
-     'flags': [26, 71, 90, 133, 145]},
+     'flags': [26, 72, 91, 135, 147]},
     'po': {
      'help': 'Display resource (CPU/memory) usage of pods',
      'hidden': True,
      'args': True,
-     'flags': [7, 24, 26, 43, 71, 88, 91, 133, 146]},
+     'flags': [7, 24, 26, 43, 72, 89, 92, 135, 148]},
     'pod': {
      'help': 'Display resource (CPU/memory) usage of pods',
      'args': True,
-     'flags': [7, 24, 26, 43, 71, 88, 91, 133, 146]},
+     'flags': [7, 24, 26, 43, 72, 89, 92, 135, 148]},
     'pods': {
      'help': 'Display resource (CPU/memory) usage of pods',
      'hidden': True,
      'args': True,
-     'flags': [7, 24, 26, 43, 71, 88, 91, 133, 146]}}},
+     'flags': [7, 24, 26, 43, 72, 89, 92, 135, 148]}}},
   'uncordon': {
    'help': 'Mark node as schedulable',
    'args': True,
-   'flags': [26, 36, 71, 133]},
+   'flags': [26, 36, 72, 135]},
   'version': {
    'help': 'Print the client and server version information for the current context',
-   'flags': [17, 26, 71, 88, 97]},
+   'flags': [17, 26, 72, 89, 99]},
   'wait': {
    'help': 'Wait for a specific condition on one or many resources',
    'args': True,
-   'flags': [3, 7, 26, 42, 44, 47, 71, 88, 97, 120, 133, 158]}},
- 'global_flags': [26, 71, 88]}
+   'flags': [3, 7, 26, 42, 44, 48, 72, 89, 99, 122, 135, 160]}},
+ 'global_flags': [26, 72, 89]}
 
 SPEC["flag_table"] = FLAG_TABLE

@@ -15,6 +15,8 @@ import importlib
 import os
 import time
 
+from pkubectl.api import registry
+
 LOOPS = (
     "pkubectl.controllers.manager:run_once",
     "pkubectl.scheduler.scheduler:run_once",
@@ -40,10 +42,17 @@ def converge(inv, timeout: float = 30.0, ensure_daemon: bool = True) -> int:
         return 0
     api = inv.api
     loops = [f for f in (_load(s) for s in LOOPS) if f is not None]
+    first_pass = loops
+    kubelet = _load(LOOPS[-1])
+    if kubelet is not None and not api.list(registry.by_kind("Node"), None)[0]:
+        # A new cluster has no Node until its kubelet's first sync. A real cluster has its
+        # nodes before any pod: let the kubelet register first, rather than have the
+        # scheduler report "no nodes available" for a pod it places a moment later.
+        first_pass = [kubelet] + loops
     total = 0
     deadline = time.monotonic() + timeout
-    for _ in range(MAX_PASSES):
-        changed = sum(loop(api) or 0 for loop in loops)
+    for i in range(MAX_PASSES):
+        changed = sum(loop(api) or 0 for loop in (first_pass if i == 0 else loops))
         total += changed
         if not changed or time.monotonic() > deadline:
             break

@@ -39,6 +39,7 @@ COMMANDS: dict[str, str] = {
     "wait": "pkubectl.cli.wait",
     "cordon": "pkubectl.cli.nodes",
     "taint": "pkubectl.cli.taint",
+    "events": "pkubectl.cli.events",
     "uncordon": "pkubectl.cli.nodes",
     "drain": "pkubectl.cli.nodes",
     "scale": "pkubectl.cli.workloads",
