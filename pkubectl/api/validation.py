@@ -1354,84 +1354,12 @@ def _validate_cron_job(obj: dict) -> list[FieldError]:
     return errs
 
 
-# --- cron schedules (robfig/cron ParseStandard) ----------------------------------------
-
-CRON_DESCRIPTORS = ("@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly")
-# (minimum, maximum, names) for minute, hour, day of month, month, day of week.
-CRON_FIELDS = (
-    (0, 59, {}), (0, 23, {}), (1, 31, {}),
-    (1, 12, {m: i + 1 for i, m in enumerate(
-        ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"))}),
-    (0, 6, {d: i for i, d in enumerate(("sun", "mon", "tue", "wed", "thu", "fri", "sat"))}),
-)
-_GO_DURATION = re.compile(r"^[-+]?((\d+(\.\d*)?|\.\d+)(ns|us|µs|ms|s|m|h))+$")
-
-
-def _cron_int(text: str) -> int:
-    if not re.fullmatch(r"[+-]?\d+", text):
-        raise ValueError(f'failed to parse int from {text}: strconv.Atoi: parsing {go_quote(text)}: invalid syntax')
-    number = int(text)
-    if number < 0:
-        raise ValueError(f"negative number ({number}) not allowed: {text}")
-    return number
-
-
-def _cron_range(expr: str, low: int, high: int, names: dict) -> None:
-    range_and_step = expr.split("/")
-    low_and_high = range_and_step[0].split("-")
-    if low_and_high[0] in ("*", "?"):
-        start, end = low, high
-    else:
-        start = names.get(low_and_high[0].lower()) if low_and_high[0].lower() in names else _cron_int(low_and_high[0])
-        if len(low_and_high) == 1:
-            end = start
-        elif len(low_and_high) == 2:
-            end = names[low_and_high[1].lower()] if low_and_high[1].lower() in names else _cron_int(low_and_high[1])
-        else:
-            raise ValueError(f"too many hyphens: {expr}")
-    if len(range_and_step) == 2:
-        step = _cron_int(range_and_step[1])
-        if len(low_and_high) == 1:
-            end = high
-    elif len(range_and_step) > 2:
-        raise ValueError(f"too many slashes: {expr}")
-    else:
-        step = 1
-    if start < low:
-        raise ValueError(f"beginning of range ({start}) below minimum ({low}): {expr}")
-    if end > high:
-        raise ValueError(f"end of range ({end}) above maximum ({high}): {expr}")
-    if start > end:
-        raise ValueError(f"beginning of range ({start}) beyond end of range ({end}): {expr}")
-    if step == 0:
-        raise ValueError(f"step of range should be a positive number: {expr}")
-
-
 def cron_schedule_error(schedule: str) -> str | None:
-    """The error text robfig/cron's ParseStandard gives for ``schedule``, or None if valid."""
-    if not schedule:
-        return "empty spec string"
-    if schedule.startswith("TZ=") or schedule.startswith("CRON_TZ="):
-        schedule = schedule.split(None, 1)[1] if " " in schedule.strip() else ""
-    if schedule.startswith("@"):
-        if schedule in CRON_DESCRIPTORS:
-            return None
-        if schedule.startswith("@every "):
-            duration = schedule[len("@every "):]
-            if _GO_DURATION.match(duration):
-                return None
-            return f"failed to parse duration {schedule}: time: invalid duration {go_quote(duration)}"
-        return f"unrecognized descriptor: {schedule}"
-    fields = schedule.split()
-    if len(fields) != 5:
-        return f"expected exactly 5 fields, found {len(fields)}: [{' '.join(fields)}]"
-    try:
-        for text, (low, high, names) in zip(fields, CRON_FIELDS):
-            for expr in text.split(","):
-                _cron_range(expr, low, high, names)
-    except ValueError as problem:
-        return str(problem)
-    return None
+    """The error text robfig/cron's ParseStandard gives for ``schedule``, or None if valid:
+    the parser the CronJob controller runs (pkubectl.api.cron), imported here on first use
+    because it imports go_quote from this module."""
+    from pkubectl.api import cron
+    return cron.schedule_error(schedule)
 
 
 # --- Services --------------------------------------------------------------------------
