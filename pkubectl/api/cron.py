@@ -22,7 +22,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from pkubectl.api.validation import go_quote
+from pkubectl.api.formats import go_quote
 
 MONTHS = {m: i + 1 for i, m in enumerate(("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep",
                                           "oct", "nov", "dec"))}

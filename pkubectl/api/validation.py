@@ -23,6 +23,13 @@ if TYPE_CHECKING:  # annotations only: keep typing, dataclasses and fractions of
     from fractions import Fraction
     from typing import Callable, Iterable
 
+from pkubectl.api.cron import schedule_error as cron_schedule_error
+from pkubectl.api.formats import (
+    PERCENT_FMT, go_quote, inclusive_range_error, is_config_map_key, is_dns1123_label, is_dns1123_subdomain,
+    is_env_var_name, is_label_value, is_qualified_name, is_valid_port_name, is_valid_port_num, matches,
+    name_is_dns1035_label, name_is_dns_label, name_is_dns_subdomain, regex_error,
+)
+
 # --- errors ----------------------------------------------------------------------------
 
 REQUIRED = "Required value"
@@ -51,25 +58,6 @@ VALUELESS = {REQUIRED, FORBIDDEN, TOO_LONG}
 
 class GoValue(str):
     """A value already rendered the way Go's ``%#v`` prints it (structs, typed nils)."""
-
-
-def go_quote(text: str) -> str:
-    """Go's ``strconv.Quote``: double quotes, backslash escapes, printable unicode kept."""
-    escapes = {'"': '\\"', "\\": "\\\\", "\n": "\\n", "\t": "\\t", "\r": "\\r",
-               "\a": "\\a", "\b": "\\b", "\f": "\\f", "\v": "\\v"}
-    out = []
-    for ch in text:
-        if ch in escapes:
-            out.append(escapes[ch])
-        elif ch.isprintable():
-            out.append(ch)
-        elif ord(ch) < 0x100:
-            out.append(f"\\x{ord(ch):02x}")
-        elif ord(ch) < 0x10000:
-            out.append(f"\\u{ord(ch):04x}")
-        else:
-            out.append(f"\\U{ord(ch):08x}")
-    return '"' + "".join(out) + '"'
 
 
 def go_map(mapping: dict | None) -> GoValue:
@@ -210,165 +198,6 @@ def status_message(kind: str, group: str, name: str, errors: list[FieldError]) -
     qualified = f"{kind}.{group}" if group else kind
     joined = causes[0] if len(causes) == 1 else "[" + ", ".join(causes) + "]"
     return f"{qualified} {go_quote(name)} is invalid: {joined}"
-
-
-# --- string formats (apimachinery util/validation) -------------------------------------
-
-DNS1123_LABEL_FMT = "[a-z0-9]([-a-z0-9]*[a-z0-9])?"
-DNS1123_SUBDOMAIN_FMT = DNS1123_LABEL_FMT + "(\\." + DNS1123_LABEL_FMT + ")*"
-DNS1035_LABEL_FMT = "[a-z]([-a-z0-9]*[a-z0-9])?"
-LABEL_KEY_FMT = "([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]"
-LABEL_VALUE_FMT = "(" + LABEL_KEY_FMT + ")?"
-CONFIG_KEY_FMT = "[-._a-zA-Z0-9]+"
-PERCENT_FMT = "[0-9]+%"
-HTTP_HEADER_FMT = "[-A-Za-z0-9]+"
-
-_LABEL_MSG = ("a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', "
-              "and must start and end with an alphanumeric character")
-_SUBDOMAIN_MSG = ("a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, "
-                  "'-' or '.', and must start and end with an alphanumeric character")
-_DNS1035_MSG = ("a DNS-1035 label must consist of lower case alphanumeric characters or '-', "
-                "start with an alphabetic character, and end with an alphanumeric character")
-_LABEL_KEY_MSG = ("must consist of alphanumeric characters, '-', '_' or '.', "
-                  "and must start and end with an alphanumeric character")
-_LABEL_VALUE_MSG = ("a valid label must be an empty string or consist of alphanumeric characters, "
-                    "'-', '_' or '.', and must start and end with an alphanumeric character")
-_CONFIG_KEY_MSG = "a valid config key must consist of alphanumeric characters, '-', '_' or '.'"
-RELAXED_ENV_MSG = "a valid environment variable name must consist only of printable ASCII characters other than '='"
-
-_RE: dict = {}  # compiled on first use: most CLI runs never validate anything
-
-
-def _matches(fmt: str, value: str) -> bool:
-    pattern = _RE.get(fmt)
-    if pattern is None:
-        pattern = _RE[fmt] = re.compile("^" + fmt + "$")
-    return pattern.match(value) is not None and "\n" not in value
-
-
-def regex_error(msg: str, fmt: str, *examples: str) -> str:
-    """``validation.RegexError``; note the doubled space before each "or"."""
-    if not examples:
-        return f"{msg} (regex used for validation is '{fmt}')"
-    shown = " or ".join(f"'{e}', " for e in examples)
-    return f"{msg} (e.g. {shown}regex used for validation is '{fmt}')"
-
-
-def max_len_error(length: int) -> str:
-    return f"must be no more than {length} characters"
-
-
-def inclusive_range_error(low: int, high: int) -> str:
-    return f"must be between {low} and {high}, inclusive"
-
-
-def is_dns1123_label(value: str) -> list[str]:
-    errs = [max_len_error(63)] if len(value) > 63 else []
-    if not _matches(DNS1123_LABEL_FMT, value):
-        if _matches(DNS1123_SUBDOMAIN_FMT, value):
-            errs.append("must not contain dots")
-        else:
-            errs.append(regex_error(_LABEL_MSG, DNS1123_LABEL_FMT, "my-name", "123-abc"))
-    return errs
-
-
-def is_dns1123_subdomain(value: str) -> list[str]:
-    errs = [max_len_error(253)] if len(value) > 253 else []
-    if not _matches(DNS1123_SUBDOMAIN_FMT, value):
-        errs.append(regex_error(_SUBDOMAIN_MSG, DNS1123_SUBDOMAIN_FMT, "example.com"))
-    return errs
-
-
-def is_dns1035_label(value: str) -> list[str]:
-    errs = [max_len_error(63)] if len(value) > 63 else []
-    if not _matches(DNS1035_LABEL_FMT, value):
-        errs.append(regex_error(_DNS1035_MSG, DNS1035_LABEL_FMT, "my-name", "abc-123"))
-    return errs
-
-
-def is_qualified_name(value: str) -> list[str]:
-    """A label key / annotation key: optional DNS-subdomain prefix, '/', a <=63 name."""
-    parts = value.split("/")
-    errs: list[str] = []
-    if len(parts) == 1:
-        name = parts[0]
-    elif len(parts) == 2:
-        prefix, name = parts
-        if not prefix:
-            errs.append("prefix part must be non-empty")
-        else:
-            errs.extend("prefix part " + msg for msg in is_dns1123_subdomain(prefix))
-    else:
-        return ["a qualified name " + regex_error(_LABEL_KEY_MSG, LABEL_KEY_FMT, "MyName", "my.name", "123-abc")
-                + " with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')"]
-    if not name:
-        errs.append("name part must be non-empty")
-    elif len(name) > 63:
-        errs.append("name part " + max_len_error(63))
-    if not _matches(LABEL_KEY_FMT, name):
-        errs.append("name part " + regex_error(_LABEL_KEY_MSG, LABEL_KEY_FMT, "MyName", "my.name", "123-abc"))
-    return errs
-
-
-def is_label_value(value: str) -> list[str]:
-    errs = [max_len_error(63)] if len(value) > 63 else []
-    if not _matches(LABEL_VALUE_FMT, value):
-        errs.append(regex_error(_LABEL_VALUE_MSG, LABEL_VALUE_FMT, "MyValue", "my_value", "12345"))
-    return errs
-
-
-def is_config_map_key(value: str) -> list[str]:
-    errs = [max_len_error(253)] if len(value) > 253 else []
-    if not _matches(CONFIG_KEY_FMT, value):
-        errs.append(regex_error(_CONFIG_KEY_MSG, CONFIG_KEY_FMT, "key.name", "KEY_NAME", "key-name"))
-    if value == ".":
-        errs.append("must not be '.'")
-    elif value == "..":
-        errs.append("must not be '..'")
-    elif value.startswith(".."):
-        errs.append("must not start with '..'")
-    return errs
-
-
-def is_valid_port_num(port) -> list[str]:
-    return [] if isinstance(port, int) and 1 <= port <= 65535 else [inclusive_range_error(1, 65535)]
-
-
-def is_valid_port_name(port: str) -> list[str]:
-    """IANA_SVC_NAME: <=15 chars of [-a-z0-9], at least one letter, no edge/double hyphens."""
-    errs = [max_len_error(15)] if len(port) > 15 else []
-    if not re.fullmatch(r"[-a-z0-9]+", port):
-        errs.append("must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-)")
-    if not re.search(r"[a-z]", port):
-        errs.append("must contain at least one letter (a-z)")
-    if "--" in port:
-        errs.append("must not contain consecutive hyphens")
-    if port and (port[0] == "-" or port[-1] == "-"):
-        errs.append("must not begin or end with a hyphen")
-    return errs
-
-
-def is_env_var_name(value: str) -> list[str]:
-    """Relaxed env var names (GA since 1.34): printable ASCII except '='."""
-    if any(ord(ch) > 126 or ord(ch) < 32 or ch == "=" for ch in value):
-        return [RELAXED_ENV_MSG]
-    return []
-
-
-def _mask_trailing_dash(name: str) -> str:
-    return name[:-2] + "a" if len(name) > 1 and name.endswith("-") else name
-
-
-def name_is_dns_subdomain(name: str, prefix: bool = False) -> list[str]:
-    return is_dns1123_subdomain(_mask_trailing_dash(name) if prefix else name)
-
-
-def name_is_dns_label(name: str, prefix: bool = False) -> list[str]:
-    return is_dns1123_label(_mask_trailing_dash(name) if prefix else name)
-
-
-def name_is_dns1035_label(name: str, prefix: bool = False) -> list[str]:
-    return is_dns1035_label(_mask_trailing_dash(name) if prefix else name)
 
 
 # --- quantities ------------------------------------------------------------------------
@@ -1106,14 +935,14 @@ def go_intstr(value) -> GoValue:
 
 
 def _percent_value(value) -> int:
-    if isinstance(value, str) and _matches(PERCENT_FMT, value):
+    if isinstance(value, str) and matches(PERCENT_FMT, value):
         return int(value[:-1])
     return value if isinstance(value, int) else 0
 
 
 def _int_or_percent(value, path: str) -> list[FieldError]:
     if isinstance(value, str):
-        if not _matches(PERCENT_FMT, value):
+        if not matches(PERCENT_FMT, value):
             return [invalid(path, go_intstr(value), regex_error("a valid percent string must be a numeric string followed by "
                                                      "an ending '%'", PERCENT_FMT, "1%", "93%"))]
         return []
@@ -1121,7 +950,7 @@ def _int_or_percent(value, path: str) -> list[FieldError]:
 
 
 def _not_over_100(value, path: str) -> list[FieldError]:
-    if isinstance(value, str) and _matches(PERCENT_FMT, value) and int(value[:-1]) > 100:
+    if isinstance(value, str) and matches(PERCENT_FMT, value) and int(value[:-1]) > 100:
         return [invalid(path, go_intstr(value), "must not be greater than 100%")]
     return []
 
@@ -1352,14 +1181,6 @@ def _validate_cron_job(obj: dict) -> list[FieldError]:
     if len(name) > CRON_MAX_NAME:
         errs.append(invalid("metadata.name", name, f"must be no more than {CRON_MAX_NAME} characters"))
     return errs
-
-
-def cron_schedule_error(schedule: str) -> str | None:
-    """The error text robfig/cron's ParseStandard gives for ``schedule``, or None if valid:
-    the parser the CronJob controller runs (pkubectl.api.cron), imported here on first use
-    because it imports go_quote from this module."""
-    from pkubectl.api import cron
-    return cron.schedule_error(schedule)
 
 
 # --- Services --------------------------------------------------------------------------
