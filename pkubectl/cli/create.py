@@ -171,6 +171,8 @@ def container_name(image: str) -> str:
 
 
 def parse_tcp(specs: list[str]) -> list[dict]:
+    """`--tcp port[:targetPort],...` -> spec.ports."""
+    from pkubectl.cli.services import service_port
     ports = []
     for spec in (s for item in specs for s in item.split(",") if s):
         port, _, target = spec.partition(":")
@@ -179,7 +181,7 @@ def parse_tcp(specs: list[str]) -> list[dict]:
             t = int(target) if target else p
         except ValueError:
             raise CliError(f'invalid port "{spec}"') from None
-        ports.append({"name": spec.replace(":", "-"), "port": p, "protocol": "TCP", "targetPort": t})
+        ports.append(service_port(p, t, name=spec.replace(":", "-")))
     return ports
 
 

@@ -76,6 +76,19 @@ def ports_for(obj: dict) -> list:
             for c in _containers(obj) for p in c.get("ports") or [] if p.get("containerPort")]
 
 
+def parse_target_port(text: str) -> int | str:
+    """intstr.Parse: a number, else a container port name."""
+    return int(text) if text.isdigit() else text
+
+
+def service_port(port: int, target: int | str, protocol: str = "TCP", name: str | None = None) -> dict:
+    """One spec.ports entry as kubectl's generators write it (create service, expose, run
+    --expose): the key order is what -o yaml shows."""
+    p: dict = {"name": name} if name is not None else {}
+    p.update(port=port, protocol=protocol, targetPort=target)
+    return p
+
+
 def _parse_map(text: str, what: str) -> dict:
     out_ = {}
     for part in filter(None, (p.strip() for p in text.split(","))):
@@ -105,18 +118,9 @@ def build_service(obj: dict, *, name: str | None, port: str | None, target_port:
         if not numbers and cluster_ip != "None":
             raise CliError("couldn't find port via --port flag or introspection", EXPOSE_HINT)
     protocols = {p: proto for p, proto in introspected}
-    ports = []
-    for i, n in enumerate(numbers):
-        p: dict = {}
-        if len(numbers) > 1:
-            p["name"] = f"port-{i + 1}"
-        p["port"] = n
-        p["protocol"] = protocol or protocols.get(n, "TCP")
-        if target_port:
-            p["targetPort"] = int(target_port) if target_port.isdigit() else target_port
-        else:
-            p["targetPort"] = n
-        ports.append(p)
+    target = parse_target_port(target_port) if target_port else None
+    ports = [service_port(n, n if target is None else target, protocol or protocols.get(n, "TCP"),
+                          f"port-{i + 1}" if len(numbers) > 1 else None) for i, n in enumerate(numbers)]
     meta: dict = {}
     lab = _parse_map(labels, "label") if labels else dict((obj.get("metadata") or {}).get("labels") or {})
     if lab:
