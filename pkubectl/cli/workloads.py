@@ -357,28 +357,12 @@ def run_history(inv, args, filename, recursive, selector, revision: int) -> None
 
 
 # -- a pod template described as kubectl's DescribePodTemplate writes it -------------------------------
-class _RawPrefixWriter:
-    """The describer's PrefixWriter interface over a plain buffer: `rollout history
-    --revision` prints the template with raw tabs, not through a tabwriter."""
-
-    def __init__(self) -> None:
-        self.parts: list[str] = []
-
-    def write(self, level: int, text: str) -> None:
-        self.parts.append("  " * level + text)
-
-    def line(self, text: str = "") -> None:
-        self.parts.append(text + "\n")
-
-    def flush(self) -> None:
-        pass
-
-
 def describe_pod_template(template: dict) -> str:
+    """`rollout history --revision` prints the template with raw tabs, not through a tabwriter."""
     from pkubectl.printers import describe
-    w = _RawPrefixWriter()
+    w = describe.PrefixWriter(aligned=False)
     describe.describe_pod_template(w, template)
-    return "".join(w.parts)
+    return w.text()
 
 
 # -- undo ------------------------------------------------------------------------------------------
