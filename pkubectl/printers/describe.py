@@ -304,6 +304,10 @@ def _field_value(pod: dict | None, path: str) -> str:
     return "" if cur is None else str(cur)
 
 
+# valueFrom key references, in the order kubectl tests them, and how it names their source.
+KEY_REFS = {"secretKeyRef": "in secret", "configMapKeyRef": "of config map"}
+
+
 def describe_env(w: PrefixWriter, c: dict, pod: dict | None) -> None:
     if c.get("envFrom"):
         w.write(2, "Environment Variables from:\n")
@@ -334,14 +338,12 @@ def describe_env(w: PrefixWriter, c: dict, pod: dict | None) -> None:
             if text == "0" and rf.get("resource") in ("limits.cpu", "limits.memory"):
                 text = "node allocatable"
             w.write(3, f"{e['name']}:\t{text} ({rf.get('resource')})\n")
-        elif vf.get("secretKeyRef"):
-            r = vf["secretKeyRef"]
-            w.write(3, f"{e['name']}:\t<set to the key '{r.get('key')}' in secret '{r.get('name')}'>\t"
-                       f"Optional: {go_bool(r.get('optional'))}\n")
-        elif vf.get("configMapKeyRef"):
-            r = vf["configMapKeyRef"]
-            w.write(3, f"{e['name']}:\t<set to the key '{r.get('key')}' of config map '{r.get('name')}'>\t"
-                       f"Optional: {go_bool(r.get('optional'))}\n")
+        else:
+            ref_key = next((k for k in KEY_REFS if vf.get(k)), None)
+            if ref_key:
+                r = vf[ref_key]
+                w.write(3, f"{e['name']}:\t<set to the key '{r.get('key')}' {KEY_REFS[ref_key]} '{r.get('name')}'>\t"
+                           f"Optional: {go_bool(r.get('optional'))}\n")
 
 
 def describe_containers(w: PrefixWriter, label: str, containers: list, statuses: list | None,
@@ -770,19 +772,8 @@ def format_endpoint_slices(slices: list, port_name: str) -> str:
     out, count, more, limit = [], 0, False, 3
     for s in slices:
         eps = s.get("endpoints") or []
-        ports = s.get("ports") or []
-        if not ports:
-            for e in eps:
-                if len(out) == limit:
-                    more = True
-                if (e.get("conditions") or {}).get("ready") is False:
-                    continue
-                if not more:
-                    out.append((e.get("addresses") or [""])[0])
-                count += 1
-            continue
-        for p in ports:
-            if (p.get("name") or "") != port_name:
+        for p in s.get("ports") or [None]:  # a slice without ports lists bare addresses
+            if p is not None and (p.get("name") or "") != port_name:
                 continue
             for e in eps:
                 if len(out) == limit:
@@ -791,7 +782,9 @@ def format_endpoint_slices(slices: list, port_name: str) -> str:
                     continue
                 if not more:
                     addr = (e.get("addresses") or [""])[0]
-                    out.append(f"[{addr}]:{p.get('port')}" if ":" in addr else f"{addr}:{p.get('port')}")
+                    if p is not None:
+                        addr = f"[{addr}]:{p.get('port')}" if ":" in addr else f"{addr}:{p.get('port')}"
+                    out.append(addr)
                 count += 1
     text = ",".join(out)
     return f"{text} + {count - limit} more..." if more else text
