@@ -47,7 +47,7 @@ def gen_pod(name: str, image: str, labels: dict, annotations: dict, env: list[st
 
 
 def gen_service(name: str, selector: dict, port: int, labels: dict | None) -> dict:
-    from pkubectl.cli.services import service_port
+    from pkubectl.cli.create import service_port
     meta: dict = {"name": name}
     if labels:
         meta["labels"] = dict(labels)

@@ -19,6 +19,7 @@ import typer
 from pkubectl.cli import common
 from pkubectl.cli.common import (CliError, ContextOpt, DryRunOpt, FilenameOpt, KubeconfigOpt, NamespaceOpt,
                                  OutputOpt, RecursiveOpt, out)
+from pkubectl.cli.create import begin, parse_target_port, service_port
 
 EXPOSE_HINT = "See 'pkubectl expose -h' for help and examples"
 PF_HINT = "See 'pkubectl port-forward -h' for help and examples"
@@ -74,19 +75,6 @@ def ports_for(obj: dict) -> list:
         return [(p.get("port"), p.get("protocol") or "TCP") for p in (obj.get("spec") or {}).get("ports") or []]
     return [(p.get("containerPort"), p.get("protocol") or "TCP")
             for c in _containers(obj) for p in c.get("ports") or [] if p.get("containerPort")]
-
-
-def parse_target_port(text: str) -> int | str:
-    """intstr.Parse: a number, else a container port name."""
-    return int(text) if text.isdigit() else text
-
-
-def service_port(port: int, target: int | str, protocol: str = "TCP", name: str | None = None) -> dict:
-    """One spec.ports entry as kubectl's generators write it (create service, expose, run
-    --expose): the key order is what -o yaml shows."""
-    p: dict = {"name": name} if name is not None else {}
-    p.update(port=port, protocol=protocol, targetPort=target)
-    return p
 
 
 def _parse_map(text: str, what: str) -> dict:
@@ -301,14 +289,8 @@ def register(app: typer.Typer) -> None:
         from pkubectl.api import registry
         from pkubectl.api.errors import ApiError
         from pkubectl.cli.resources import load_manifests, parse_targets
-        from pkubectl.printers.output import Printer, PrinterError
 
-        inv = common.globals_(namespace, context, kubeconfig)
-        mode = common.parse_dry_run(dry_run)
-        try:
-            printer = Printer.from_flag(output) if output and output != "name" else None
-        except PrinterError as e:
-            raise CliError(str(e)) from None
+        inv, mode, printer = begin(namespace, context, kubeconfig, dry_run, output)
         objects: list[dict] = []
         if filename:
             objects = [obj for _src, obj in load_manifests(filename, recursive)]
