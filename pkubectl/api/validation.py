@@ -156,6 +156,20 @@ def not_supported(path: str, value, supported: Iterable[str]) -> FieldError:
     return FieldError(path, NOT_SUPPORTED, value, f"supported values: {listed}" if listed else "")
 
 
+def required_one_of(value, path: str, supported: Iterable[str]) -> list[FieldError]:
+    """A required field with a fixed set of values: Required when empty, else Unsupported."""
+    if not value:
+        return [required(path)]
+    return [] if value in supported else [not_supported(path, value, supported)]
+
+
+def required_valid(value, path: str, check: Callable) -> list[FieldError]:
+    """A required field: Required when empty (or 0), else one Invalid per problem check finds."""
+    if not value:
+        return [required(path)]
+    return [invalid(path, value, problem) for problem in check(value)]
+
+
 def duplicate(path: str, value) -> FieldError:
     return FieldError(path, DUPLICATE, value)
 
@@ -323,10 +337,7 @@ def validate_object_meta(meta: dict, namespaced: bool, name_fn: Callable[..., li
         errs += [invalid(child(path, "name"), name, msg) for msg in name_fn(name, False)]
     if namespaced:
         namespace = meta.get("namespace") or ""
-        if not namespace:
-            errs.append(required(child(path, "namespace")))
-        else:
-            errs += [invalid(child(path, "namespace"), namespace, msg) for msg in name_is_dns_label(namespace)]
+        errs += required_valid(namespace, child(path, "namespace"), name_is_dns_label)
     errs += nonnegative(meta.get("generation"), child(path, "generation"))
     errs += validate_labels(meta.get("labels"), child(path, "labels"))
     errs += validate_annotations(meta.get("annotations"), child(path, "annotations"))
@@ -437,19 +448,11 @@ def _validate_container_ports(ports, path: str) -> list[FieldError]:
             else:
                 names.add(name)
         container_port = port.get("containerPort") or 0
-        if container_port == 0:
-            errs.append(required(child(port_path, "containerPort")))
-        else:
-            errs += [invalid(child(port_path, "containerPort"), container_port, msg)
-                     for msg in is_valid_port_num(container_port)]
+        errs += required_valid(container_port, child(port_path, "containerPort"), is_valid_port_num)
         host_port = port.get("hostPort") or 0
         if host_port:
             errs += [invalid(child(port_path, "hostPort"), host_port, msg) for msg in is_valid_port_num(host_port)]
-        protocol = port.get("protocol") or ""
-        if not protocol:
-            errs.append(required(child(port_path, "protocol")))
-        elif protocol not in PORT_PROTOCOLS:
-            errs.append(not_supported(child(port_path, "protocol"), protocol, PORT_PROTOCOLS))
+        errs += required_one_of(port.get("protocol"), child(port_path, "protocol"), PORT_PROTOCOLS)
     return errs
 
 
@@ -457,10 +460,7 @@ def _validate_key_selector(selector: dict, path: str) -> list[FieldError]:
     errs = [invalid(child(path, "name"), selector.get("name", ""), msg)
             for msg in name_is_dns_subdomain(selector.get("name", ""))]
     k = selector.get("key") or ""
-    if not k:
-        errs.append(required(child(path, "key")))
-    else:
-        errs += [invalid(child(path, "key"), k, msg) for msg in is_config_map_key(k)]
+    errs += required_valid(k, child(path, "key"), is_config_map_key)
     return errs
 
 
@@ -469,10 +469,7 @@ def _validate_env(env, path: str) -> list[FieldError]:
     for i, var in enumerate(_as_list(env)):
         var_path = index(path, i)
         name = var.get("name") or ""
-        if not name:
-            errs.append(required(child(var_path, "name")))
-        else:
-            errs += [invalid(child(var_path, "name"), name, msg) for msg in is_env_var_name(name)]
+        errs += required_valid(name, child(var_path, "name"), is_env_var_name)
         source = var.get("valueFrom")
         if source is None:
             continue
@@ -505,11 +502,8 @@ def _validate_env_from(env_from, path: str) -> list[FieldError]:
         refs = [k for k in ("configMapRef", "secretRef") if source.get(k) is not None]
         for ref in refs:
             ref_name = _as_dict(source[ref]).get("name") or ""
-            if not ref_name:
-                errs.append(required(child(child(source_path, ref), "name")))
-            else:
-                errs += [invalid(child(child(source_path, ref), "name"), ref_name, msg)
-                         for msg in name_is_dns_subdomain(ref_name, True)]
+            errs += required_valid(ref_name, child(child(source_path, ref), "name"),
+                                   lambda n: name_is_dns_subdomain(n, True))
         if not refs:
             errs.append(invalid(path, "", "must specify one of: `configMapRef` or `secretRef`"))
         elif len(refs) > 1:
@@ -630,26 +624,16 @@ def _validate_probe(probe, path: str, must_succeed_once: bool) -> list[FieldErro
 def _validate_container_common(container: dict, volumes: dict, path: str) -> list[FieldError]:
     errs: list[FieldError] = []
     name = container.get("name") or ""
-    if not name:
-        errs.append(required(child(path, "name")))
-    else:
-        errs += [invalid(child(path, "name"), name, msg) for msg in is_dns1123_label(name)]
+    errs += required_valid(name, child(path, "name"), is_dns1123_label)
     if not container.get("image"):
         errs.append(required(child(path, "image")))
-    policy = container.get("terminationMessagePolicy") or ""
-    if not policy:
-        errs.append(required(child(path, "terminationMessagePolicy")))
-    elif policy not in TERMINATION_MESSAGE_POLICIES:
-        errs.append(not_supported(child(path, "terminationMessagePolicy"), policy, TERMINATION_MESSAGE_POLICIES))
+    errs += required_one_of(container.get("terminationMessagePolicy"), child(path, "terminationMessagePolicy"),
+                            TERMINATION_MESSAGE_POLICIES)
     errs += _validate_container_ports(container.get("ports"), child(path, "ports"))
     errs += _validate_env(container.get("env"), child(path, "env"))
     errs += _validate_env_from(container.get("envFrom"), child(path, "envFrom"))
     errs += _validate_volume_mounts(container.get("volumeMounts"), volumes, child(path, "volumeMounts"))
-    pull = container.get("imagePullPolicy") or ""
-    if not pull:
-        errs.append(required(child(path, "imagePullPolicy")))
-    elif pull not in PULL_POLICIES:
-        errs.append(not_supported(child(path, "imagePullPolicy"), pull, PULL_POLICIES))
+    errs += required_one_of(container.get("imagePullPolicy"), child(path, "imagePullPolicy"), PULL_POLICIES)
     errs += _validate_resources(container.get("resources"), child(path, "resources"))
     return errs
 
@@ -776,10 +760,7 @@ def _validate_volumes(volumes, path: str) -> tuple[dict, list[FieldError]]:
         volume, v_path = _as_dict(volume), index(path, i)
         name = volume.get("name") or ""
         volume_errs = _validate_volume_source(volume, v_path)
-        if not name:
-            volume_errs.append(required(child(v_path, "name")))
-        else:
-            volume_errs += [invalid(child(v_path, "name"), name, msg) for msg in is_dns1123_label(name)]
+        volume_errs += required_valid(name, child(v_path, "name"), is_dns1123_label)
         if name in seen:
             volume_errs.append(duplicate(child(v_path, "name"), name))
         if volume_errs:
@@ -835,16 +816,8 @@ def validate_pod_spec(spec, path: str, is_pod: bool = False) -> list[FieldError]
     errs += _validate_containers(spec.get("containers"), volumes, child(path, "containers"))
     errs += _validate_init_containers(spec.get("initContainers"), spec.get("containers"), volumes,
                                       child(path, "initContainers"))
-    restart = spec.get("restartPolicy") or ""
-    if not restart:
-        errs.append(required(child(path, "restartPolicy")))
-    elif restart not in RESTART_POLICIES:
-        errs.append(not_supported(child(path, "restartPolicy"), restart, RESTART_POLICIES))
-    dns = spec.get("dnsPolicy") or ""
-    if not dns:
-        errs.append(required(child(path, "dnsPolicy")))
-    elif dns not in DNS_POLICIES:
-        errs.append(not_supported(child(path, "dnsPolicy"), dns, DNS_POLICIES))
+    errs += required_one_of(spec.get("restartPolicy"), child(path, "restartPolicy"), RESTART_POLICIES)
+    errs += required_one_of(spec.get("dnsPolicy"), child(path, "dnsPolicy"), DNS_POLICIES)
     errs += validate_labels(spec.get("nodeSelector"), child(path, "nodeSelector"))
     for field_name in ("serviceAccountName", "nodeName", "priorityClassName"):
         value = spec.get(field_name) or ""
@@ -1163,11 +1136,7 @@ def _validate_cron_job(obj: dict) -> list[FieldError]:
         if "TZ" in schedule:
             errs.append(invalid("spec.schedule", schedule, "cannot use TZ or CRON_TZ in schedule, use timeZone field instead"))
     errs += nonnegative(spec.get("startingDeadlineSeconds"), "spec.startingDeadlineSeconds")
-    policy = spec.get("concurrencyPolicy") or ""
-    if not policy:
-        errs.append(required("spec.concurrencyPolicy"))
-    elif policy not in CONCURRENCY_POLICIES:
-        errs.append(not_supported("spec.concurrencyPolicy", policy, CONCURRENCY_POLICIES))
+    errs += required_one_of(spec.get("concurrencyPolicy"), "spec.concurrencyPolicy", CONCURRENCY_POLICIES)
     job_spec = _as_dict(_as_dict(spec.get("jobTemplate")).get("spec"))
     errs += _validate_job_spec(job_spec, "spec.jobTemplate.spec")
     if job_spec.get("selector") is not None:
@@ -1225,11 +1194,7 @@ def _validate_service_port(port: dict, require_name: bool, names: set, path: str
         else:
             names.add(name)
     errs += [invalid(child(path, "port"), port.get("port", 0), msg) for msg in is_valid_port_num(port.get("port", 0))]
-    protocol = port.get("protocol") or ""
-    if not protocol:
-        errs.append(required(child(path, "protocol")))
-    elif protocol not in PORT_PROTOCOLS:
-        errs.append(not_supported(child(path, "protocol"), protocol, PORT_PROTOCOLS))
+    errs += required_one_of(port.get("protocol"), child(path, "protocol"), PORT_PROTOCOLS)
     errs += validate_port_num_or_name(port.get("targetPort", 0), child(path, "targetPort"))
     return errs
 
@@ -1245,20 +1210,14 @@ def _validate_service(obj: dict) -> list[FieldError]:
         errs.append(invalid("spec.clusterIPs[0]", "None", f"may not be set to 'None' for {service_type} services"))
     if service_type == "ExternalName":
         cname = (spec.get("externalName") or "").rstrip(".")
-        if cname:
-            errs += [invalid("spec.externalName", cname, msg) for msg in is_dns1123_subdomain(cname)]
-        else:
-            errs.append(required("spec.externalName"))
+        errs += required_valid(cname, "spec.externalName", is_dns1123_subdomain)
     names: set[str] = set()
     for i, port in enumerate(ports):
         errs += _validate_service_port(_as_dict(port), len(ports) > 1, names, index("spec.ports", i))
     if spec.get("selector") is not None:
         errs += validate_labels(spec.get("selector"), "spec.selector")
     affinity = spec.get("sessionAffinity") or ""
-    if not affinity:
-        errs.append(required("spec.sessionAffinity"))
-    elif affinity not in SESSION_AFFINITIES:
-        errs.append(not_supported("spec.sessionAffinity", affinity, SESSION_AFFINITIES))
+    errs += required_one_of(affinity, "spec.sessionAffinity", SESSION_AFFINITIES)
     if affinity == "ClientIP":
         timeout = _as_dict(_as_dict(spec.get("sessionAffinityConfig")).get("clientIP")).get("timeoutSeconds")
         if timeout is None:
@@ -1438,11 +1397,7 @@ def _validate_node(obj: dict) -> list[FieldError]:
     for i, taint in enumerate(_as_list(_as_dict(obj.get("spec")).get("taints"))):
         t_path, taint = index("metadata.taints", i), _as_dict(taint)
         errs += [invalid(child(t_path, "key"), taint.get("key", ""), msg) for msg in is_qualified_name(taint.get("key", ""))]
-        effect = taint.get("effect") or ""
-        if not effect:
-            errs.append(required(child(t_path, "effect")))
-        elif effect not in TAINT_EFFECTS:
-            errs.append(not_supported(child(t_path, "effect"), effect, TAINT_EFFECTS))
+        errs += required_one_of(taint.get("effect"), child(t_path, "effect"), TAINT_EFFECTS)
     return errs
 
 
