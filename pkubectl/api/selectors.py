@@ -14,6 +14,11 @@ from __future__ import annotations
 
 import re
 
+# Label keys and values are checked, and strings quoted, as the API server's validation does.
+from pkubectl.api.formats import go_quote
+from pkubectl.api.formats import is_label_key as validate_label_key
+from pkubectl.api.formats import is_label_value as validate_label_value
+
 __all__ = [
     "SelectorError",
     "Requirement",
@@ -39,101 +44,12 @@ class SelectorError(ValueError):
     """A selector could not be parsed or is not supported (message is Kubernetes' text)."""
 
 
-# ---------------------------------------------------------------------------
-# Validation of label keys and values (content.IsLabelKey / IsLabelValue)
-# ---------------------------------------------------------------------------
-
-_NAME_FMT = "([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]"
-_NAME_RE = re.compile("^" + _NAME_FMT + "$")
-_VALUE_FMT = "(" + _NAME_FMT + ")?"
-_VALUE_RE = re.compile("^" + _VALUE_FMT + "$")
-_SUBDOMAIN_FMT = r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*"
-_SUBDOMAIN_RE = re.compile("^" + _SUBDOMAIN_FMT + "$")
-
-_NAME_MSG = (
-    "must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an "
-    "alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for "
-    "validation is '" + _NAME_FMT + "')"
-)
-_VALUE_MSG = (
-    "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', "
-    "and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or "
-    "'12345', regex used for validation is '" + _VALUE_FMT + "')"
-)
-_SUBDOMAIN_MSG = (
-    "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', "
-    "and must start and end with an alphanumeric character (e.g. 'example.com', regex used for "
-    "validation is '" + _SUBDOMAIN_FMT + "')"
-)
-
-
-def _max_len(n: int) -> str:
-    return f"must be no more than {n} characters"
-
-
-def validate_label_key(key: str) -> list[str]:
-    """Problems with a label key (optional DNS-subdomain prefix + '/' + name); [] when valid."""
-    errs: list[str] = []
-    parts = key.split("/")
-    if len(parts) == 1:
-        name = parts[0]
-    elif len(parts) == 2:
-        prefix, name = parts
-        if not prefix:
-            errs.append("prefix part must be non-empty")
-        else:
-            if len(prefix) > 253:
-                errs.append("prefix part " + _max_len(253))
-            if not _SUBDOMAIN_RE.match(prefix):
-                errs.append("prefix part " + _SUBDOMAIN_MSG)
-    else:
-        return ["a valid label key " + _NAME_MSG
-                + " with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')"]
-    if not name:
-        errs.append("name part must be non-empty")
-    elif len(name) > 63:
-        errs.append("name part " + _max_len(63))
-    if not _NAME_RE.match(name):
-        errs.append("name part " + _NAME_MSG)
-    return errs
-
-
-def validate_label_value(value: str) -> list[str]:
-    """Problems with a label value (<= 63 chars, may be empty); [] when valid."""
-    errs = []
-    if len(value) > 63:
-        errs.append(_max_len(63))
-    if not _VALUE_RE.match(value):
-        errs.append(_VALUE_MSG)
-    return errs
-
-
-def _go_quote(s: str) -> str:
-    """Go's %q for the strings we show (printable text kept, controls escaped)."""
-    out = ['"']
-    for ch in s:
-        if ch in '"\\':
-            out.append("\\" + ch)
-        elif ch == "\n":
-            out.append("\\n")
-        elif ch == "\t":
-            out.append("\\t")
-        elif ch == "\r":
-            out.append("\\r")
-        elif ord(ch) < 0x20 or ord(ch) == 0x7F:
-            out.append(f"\\x{ord(ch):02x}")
-        else:
-            out.append(ch)
-    out.append('"')
-    return "".join(out)
-
-
 def _invalid(path: str, value, detail: str) -> str:
     """field.Invalid(path, value, detail).Error()"""
     if isinstance(value, (list, tuple)):
-        shown = "[]string{" + ", ".join(_go_quote(v) for v in value) + "}"
+        shown = "[]string{" + ", ".join(go_quote(v) for v in value) + "}"
     else:
-        shown = _go_quote(value)
+        shown = go_quote(value)
     return f"{path}: Invalid value: {shown}: {detail}"
 
 
@@ -207,9 +123,9 @@ class Requirement:
                 if _parse_int64(v) is None:
                     errs.append(_invalid(f"{val_path}[{i}]", v, "for 'Gt', 'Lt' operators, the value must be an integer"))
         else:
-            supported = ", ".join(_go_quote(o) for o in _ALL_OPS)
+            supported = ", ".join(go_quote(o) for o in _ALL_OPS)
             op_path = f"{base}.operator" if base else "operator"
-            errs.append(f"{op_path}: Unsupported value: {_go_quote(operator)}: supported values: {supported}")
+            errs.append(f"{op_path}: Unsupported value: {go_quote(operator)}: supported values: {supported}")
         for i, v in enumerate(values):
             verr = validate_label_value(v)
             if verr:
@@ -517,7 +433,7 @@ def from_label_selector(obj: dict | None) -> Selector:
     for expr in exprs:
         op = expr.get("operator")
         if op not in _EXPR_OPS:
-            raise SelectorError(f"{_go_quote(str(op or ''))} is not a valid label selector operator")
+            raise SelectorError(f"{go_quote(str(op or ''))} is not a valid label selector operator")
         reqs.append(Requirement.new(expr.get("key", ""), _EXPR_OPS[op],
                                     [_label_str(v) for v in expr.get("values") or []]))
     return Selector(reqs)

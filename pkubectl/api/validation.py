@@ -23,6 +23,13 @@ if TYPE_CHECKING:  # annotations only: keep typing, dataclasses and fractions of
     from fractions import Fraction
     from typing import Callable, Iterable
 
+from pkubectl.api.cron import schedule_error as cron_schedule_error
+from pkubectl.api.formats import (
+    PERCENT_FMT, go_quote, inclusive_range_error, is_config_map_key, is_dns1123_label, is_dns1123_subdomain,
+    is_env_var_name, is_label_value, is_qualified_name, is_valid_port_name, is_valid_port_num, matches,
+    name_is_dns1035_label, name_is_dns_label, name_is_dns_subdomain, regex_error,
+)
+
 # --- errors ----------------------------------------------------------------------------
 
 REQUIRED = "Required value"
@@ -51,25 +58,6 @@ VALUELESS = {REQUIRED, FORBIDDEN, TOO_LONG}
 
 class GoValue(str):
     """A value already rendered the way Go's ``%#v`` prints it (structs, typed nils)."""
-
-
-def go_quote(text: str) -> str:
-    """Go's ``strconv.Quote``: double quotes, backslash escapes, printable unicode kept."""
-    escapes = {'"': '\\"', "\\": "\\\\", "\n": "\\n", "\t": "\\t", "\r": "\\r",
-               "\a": "\\a", "\b": "\\b", "\f": "\\f", "\v": "\\v"}
-    out = []
-    for ch in text:
-        if ch in escapes:
-            out.append(escapes[ch])
-        elif ch.isprintable():
-            out.append(ch)
-        elif ord(ch) < 0x100:
-            out.append(f"\\x{ord(ch):02x}")
-        elif ord(ch) < 0x10000:
-            out.append(f"\\u{ord(ch):04x}")
-        else:
-            out.append(f"\\U{ord(ch):08x}")
-    return '"' + "".join(out) + '"'
 
 
 def go_map(mapping: dict | None) -> GoValue:
@@ -168,6 +156,20 @@ def not_supported(path: str, value, supported: Iterable[str]) -> FieldError:
     return FieldError(path, NOT_SUPPORTED, value, f"supported values: {listed}" if listed else "")
 
 
+def required_one_of(value, path: str, supported: Iterable[str]) -> list[FieldError]:
+    """A required field with a fixed set of values: Required when empty, else Unsupported."""
+    if not value:
+        return [required(path)]
+    return [] if value in supported else [not_supported(path, value, supported)]
+
+
+def required_valid(value, path: str, check: Callable) -> list[FieldError]:
+    """A required field: Required when empty (or 0), else one Invalid per problem check finds."""
+    if not value:
+        return [required(path)]
+    return [invalid(path, value, problem) for problem in check(value)]
+
+
 def duplicate(path: str, value) -> FieldError:
     return FieldError(path, DUPLICATE, value)
 
@@ -210,165 +212,6 @@ def status_message(kind: str, group: str, name: str, errors: list[FieldError]) -
     qualified = f"{kind}.{group}" if group else kind
     joined = causes[0] if len(causes) == 1 else "[" + ", ".join(causes) + "]"
     return f"{qualified} {go_quote(name)} is invalid: {joined}"
-
-
-# --- string formats (apimachinery util/validation) -------------------------------------
-
-DNS1123_LABEL_FMT = "[a-z0-9]([-a-z0-9]*[a-z0-9])?"
-DNS1123_SUBDOMAIN_FMT = DNS1123_LABEL_FMT + "(\\." + DNS1123_LABEL_FMT + ")*"
-DNS1035_LABEL_FMT = "[a-z]([-a-z0-9]*[a-z0-9])?"
-LABEL_KEY_FMT = "([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]"
-LABEL_VALUE_FMT = "(" + LABEL_KEY_FMT + ")?"
-CONFIG_KEY_FMT = "[-._a-zA-Z0-9]+"
-PERCENT_FMT = "[0-9]+%"
-HTTP_HEADER_FMT = "[-A-Za-z0-9]+"
-
-_LABEL_MSG = ("a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', "
-              "and must start and end with an alphanumeric character")
-_SUBDOMAIN_MSG = ("a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, "
-                  "'-' or '.', and must start and end with an alphanumeric character")
-_DNS1035_MSG = ("a DNS-1035 label must consist of lower case alphanumeric characters or '-', "
-                "start with an alphabetic character, and end with an alphanumeric character")
-_LABEL_KEY_MSG = ("must consist of alphanumeric characters, '-', '_' or '.', "
-                  "and must start and end with an alphanumeric character")
-_LABEL_VALUE_MSG = ("a valid label must be an empty string or consist of alphanumeric characters, "
-                    "'-', '_' or '.', and must start and end with an alphanumeric character")
-_CONFIG_KEY_MSG = "a valid config key must consist of alphanumeric characters, '-', '_' or '.'"
-RELAXED_ENV_MSG = "a valid environment variable name must consist only of printable ASCII characters other than '='"
-
-_RE: dict = {}  # compiled on first use: most CLI runs never validate anything
-
-
-def _matches(fmt: str, value: str) -> bool:
-    pattern = _RE.get(fmt)
-    if pattern is None:
-        pattern = _RE[fmt] = re.compile("^" + fmt + "$")
-    return pattern.match(value) is not None and "\n" not in value
-
-
-def regex_error(msg: str, fmt: str, *examples: str) -> str:
-    """``validation.RegexError``; note the doubled space before each "or"."""
-    if not examples:
-        return f"{msg} (regex used for validation is '{fmt}')"
-    shown = " or ".join(f"'{e}', " for e in examples)
-    return f"{msg} (e.g. {shown}regex used for validation is '{fmt}')"
-
-
-def max_len_error(length: int) -> str:
-    return f"must be no more than {length} characters"
-
-
-def inclusive_range_error(low: int, high: int) -> str:
-    return f"must be between {low} and {high}, inclusive"
-
-
-def is_dns1123_label(value: str) -> list[str]:
-    errs = [max_len_error(63)] if len(value) > 63 else []
-    if not _matches(DNS1123_LABEL_FMT, value):
-        if _matches(DNS1123_SUBDOMAIN_FMT, value):
-            errs.append("must not contain dots")
-        else:
-            errs.append(regex_error(_LABEL_MSG, DNS1123_LABEL_FMT, "my-name", "123-abc"))
-    return errs
-
-
-def is_dns1123_subdomain(value: str) -> list[str]:
-    errs = [max_len_error(253)] if len(value) > 253 else []
-    if not _matches(DNS1123_SUBDOMAIN_FMT, value):
-        errs.append(regex_error(_SUBDOMAIN_MSG, DNS1123_SUBDOMAIN_FMT, "example.com"))
-    return errs
-
-
-def is_dns1035_label(value: str) -> list[str]:
-    errs = [max_len_error(63)] if len(value) > 63 else []
-    if not _matches(DNS1035_LABEL_FMT, value):
-        errs.append(regex_error(_DNS1035_MSG, DNS1035_LABEL_FMT, "my-name", "abc-123"))
-    return errs
-
-
-def is_qualified_name(value: str) -> list[str]:
-    """A label key / annotation key: optional DNS-subdomain prefix, '/', a <=63 name."""
-    parts = value.split("/")
-    errs: list[str] = []
-    if len(parts) == 1:
-        name = parts[0]
-    elif len(parts) == 2:
-        prefix, name = parts
-        if not prefix:
-            errs.append("prefix part must be non-empty")
-        else:
-            errs.extend("prefix part " + msg for msg in is_dns1123_subdomain(prefix))
-    else:
-        return ["a qualified name " + regex_error(_LABEL_KEY_MSG, LABEL_KEY_FMT, "MyName", "my.name", "123-abc")
-                + " with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')"]
-    if not name:
-        errs.append("name part must be non-empty")
-    elif len(name) > 63:
-        errs.append("name part " + max_len_error(63))
-    if not _matches(LABEL_KEY_FMT, name):
-        errs.append("name part " + regex_error(_LABEL_KEY_MSG, LABEL_KEY_FMT, "MyName", "my.name", "123-abc"))
-    return errs
-
-
-def is_label_value(value: str) -> list[str]:
-    errs = [max_len_error(63)] if len(value) > 63 else []
-    if not _matches(LABEL_VALUE_FMT, value):
-        errs.append(regex_error(_LABEL_VALUE_MSG, LABEL_VALUE_FMT, "MyValue", "my_value", "12345"))
-    return errs
-
-
-def is_config_map_key(value: str) -> list[str]:
-    errs = [max_len_error(253)] if len(value) > 253 else []
-    if not _matches(CONFIG_KEY_FMT, value):
-        errs.append(regex_error(_CONFIG_KEY_MSG, CONFIG_KEY_FMT, "key.name", "KEY_NAME", "key-name"))
-    if value == ".":
-        errs.append("must not be '.'")
-    elif value == "..":
-        errs.append("must not be '..'")
-    elif value.startswith(".."):
-        errs.append("must not start with '..'")
-    return errs
-
-
-def is_valid_port_num(port) -> list[str]:
-    return [] if isinstance(port, int) and 1 <= port <= 65535 else [inclusive_range_error(1, 65535)]
-
-
-def is_valid_port_name(port: str) -> list[str]:
-    """IANA_SVC_NAME: <=15 chars of [-a-z0-9], at least one letter, no edge/double hyphens."""
-    errs = [max_len_error(15)] if len(port) > 15 else []
-    if not re.fullmatch(r"[-a-z0-9]+", port):
-        errs.append("must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-)")
-    if not re.search(r"[a-z]", port):
-        errs.append("must contain at least one letter (a-z)")
-    if "--" in port:
-        errs.append("must not contain consecutive hyphens")
-    if port and (port[0] == "-" or port[-1] == "-"):
-        errs.append("must not begin or end with a hyphen")
-    return errs
-
-
-def is_env_var_name(value: str) -> list[str]:
-    """Relaxed env var names (GA since 1.34): printable ASCII except '='."""
-    if any(ord(ch) > 126 or ord(ch) < 32 or ch == "=" for ch in value):
-        return [RELAXED_ENV_MSG]
-    return []
-
-
-def _mask_trailing_dash(name: str) -> str:
-    return name[:-2] + "a" if len(name) > 1 and name.endswith("-") else name
-
-
-def name_is_dns_subdomain(name: str, prefix: bool = False) -> list[str]:
-    return is_dns1123_subdomain(_mask_trailing_dash(name) if prefix else name)
-
-
-def name_is_dns_label(name: str, prefix: bool = False) -> list[str]:
-    return is_dns1123_label(_mask_trailing_dash(name) if prefix else name)
-
-
-def name_is_dns1035_label(name: str, prefix: bool = False) -> list[str]:
-    return is_dns1035_label(_mask_trailing_dash(name) if prefix else name)
 
 
 # --- quantities ------------------------------------------------------------------------
@@ -494,10 +337,7 @@ def validate_object_meta(meta: dict, namespaced: bool, name_fn: Callable[..., li
         errs += [invalid(child(path, "name"), name, msg) for msg in name_fn(name, False)]
     if namespaced:
         namespace = meta.get("namespace") or ""
-        if not namespace:
-            errs.append(required(child(path, "namespace")))
-        else:
-            errs += [invalid(child(path, "namespace"), namespace, msg) for msg in name_is_dns_label(namespace)]
+        errs += required_valid(namespace, child(path, "namespace"), name_is_dns_label)
     errs += nonnegative(meta.get("generation"), child(path, "generation"))
     errs += validate_labels(meta.get("labels"), child(path, "labels"))
     errs += validate_annotations(meta.get("annotations"), child(path, "annotations"))
@@ -608,19 +448,11 @@ def _validate_container_ports(ports, path: str) -> list[FieldError]:
             else:
                 names.add(name)
         container_port = port.get("containerPort") or 0
-        if container_port == 0:
-            errs.append(required(child(port_path, "containerPort")))
-        else:
-            errs += [invalid(child(port_path, "containerPort"), container_port, msg)
-                     for msg in is_valid_port_num(container_port)]
+        errs += required_valid(container_port, child(port_path, "containerPort"), is_valid_port_num)
         host_port = port.get("hostPort") or 0
         if host_port:
             errs += [invalid(child(port_path, "hostPort"), host_port, msg) for msg in is_valid_port_num(host_port)]
-        protocol = port.get("protocol") or ""
-        if not protocol:
-            errs.append(required(child(port_path, "protocol")))
-        elif protocol not in PORT_PROTOCOLS:
-            errs.append(not_supported(child(port_path, "protocol"), protocol, PORT_PROTOCOLS))
+        errs += required_one_of(port.get("protocol"), child(port_path, "protocol"), PORT_PROTOCOLS)
     return errs
 
 
@@ -628,10 +460,7 @@ def _validate_key_selector(selector: dict, path: str) -> list[FieldError]:
     errs = [invalid(child(path, "name"), selector.get("name", ""), msg)
             for msg in name_is_dns_subdomain(selector.get("name", ""))]
     k = selector.get("key") or ""
-    if not k:
-        errs.append(required(child(path, "key")))
-    else:
-        errs += [invalid(child(path, "key"), k, msg) for msg in is_config_map_key(k)]
+    errs += required_valid(k, child(path, "key"), is_config_map_key)
     return errs
 
 
@@ -640,10 +469,7 @@ def _validate_env(env, path: str) -> list[FieldError]:
     for i, var in enumerate(_as_list(env)):
         var_path = index(path, i)
         name = var.get("name") or ""
-        if not name:
-            errs.append(required(child(var_path, "name")))
-        else:
-            errs += [invalid(child(var_path, "name"), name, msg) for msg in is_env_var_name(name)]
+        errs += required_valid(name, child(var_path, "name"), is_env_var_name)
         source = var.get("valueFrom")
         if source is None:
             continue
@@ -676,11 +502,8 @@ def _validate_env_from(env_from, path: str) -> list[FieldError]:
         refs = [k for k in ("configMapRef", "secretRef") if source.get(k) is not None]
         for ref in refs:
             ref_name = _as_dict(source[ref]).get("name") or ""
-            if not ref_name:
-                errs.append(required(child(child(source_path, ref), "name")))
-            else:
-                errs += [invalid(child(child(source_path, ref), "name"), ref_name, msg)
-                         for msg in name_is_dns_subdomain(ref_name, True)]
+            errs += required_valid(ref_name, child(child(source_path, ref), "name"),
+                                   lambda n: name_is_dns_subdomain(n, True))
         if not refs:
             errs.append(invalid(path, "", "must specify one of: `configMapRef` or `secretRef`"))
         elif len(refs) > 1:
@@ -801,26 +624,16 @@ def _validate_probe(probe, path: str, must_succeed_once: bool) -> list[FieldErro
 def _validate_container_common(container: dict, volumes: dict, path: str) -> list[FieldError]:
     errs: list[FieldError] = []
     name = container.get("name") or ""
-    if not name:
-        errs.append(required(child(path, "name")))
-    else:
-        errs += [invalid(child(path, "name"), name, msg) for msg in is_dns1123_label(name)]
+    errs += required_valid(name, child(path, "name"), is_dns1123_label)
     if not container.get("image"):
         errs.append(required(child(path, "image")))
-    policy = container.get("terminationMessagePolicy") or ""
-    if not policy:
-        errs.append(required(child(path, "terminationMessagePolicy")))
-    elif policy not in TERMINATION_MESSAGE_POLICIES:
-        errs.append(not_supported(child(path, "terminationMessagePolicy"), policy, TERMINATION_MESSAGE_POLICIES))
+    errs += required_one_of(container.get("terminationMessagePolicy"), child(path, "terminationMessagePolicy"),
+                            TERMINATION_MESSAGE_POLICIES)
     errs += _validate_container_ports(container.get("ports"), child(path, "ports"))
     errs += _validate_env(container.get("env"), child(path, "env"))
     errs += _validate_env_from(container.get("envFrom"), child(path, "envFrom"))
     errs += _validate_volume_mounts(container.get("volumeMounts"), volumes, child(path, "volumeMounts"))
-    pull = container.get("imagePullPolicy") or ""
-    if not pull:
-        errs.append(required(child(path, "imagePullPolicy")))
-    elif pull not in PULL_POLICIES:
-        errs.append(not_supported(child(path, "imagePullPolicy"), pull, PULL_POLICIES))
+    errs += required_one_of(container.get("imagePullPolicy"), child(path, "imagePullPolicy"), PULL_POLICIES)
     errs += _validate_resources(container.get("resources"), child(path, "resources"))
     return errs
 
@@ -947,10 +760,7 @@ def _validate_volumes(volumes, path: str) -> tuple[dict, list[FieldError]]:
         volume, v_path = _as_dict(volume), index(path, i)
         name = volume.get("name") or ""
         volume_errs = _validate_volume_source(volume, v_path)
-        if not name:
-            volume_errs.append(required(child(v_path, "name")))
-        else:
-            volume_errs += [invalid(child(v_path, "name"), name, msg) for msg in is_dns1123_label(name)]
+        volume_errs += required_valid(name, child(v_path, "name"), is_dns1123_label)
         if name in seen:
             volume_errs.append(duplicate(child(v_path, "name"), name))
         if volume_errs:
@@ -1006,16 +816,8 @@ def validate_pod_spec(spec, path: str, is_pod: bool = False) -> list[FieldError]
     errs += _validate_containers(spec.get("containers"), volumes, child(path, "containers"))
     errs += _validate_init_containers(spec.get("initContainers"), spec.get("containers"), volumes,
                                       child(path, "initContainers"))
-    restart = spec.get("restartPolicy") or ""
-    if not restart:
-        errs.append(required(child(path, "restartPolicy")))
-    elif restart not in RESTART_POLICIES:
-        errs.append(not_supported(child(path, "restartPolicy"), restart, RESTART_POLICIES))
-    dns = spec.get("dnsPolicy") or ""
-    if not dns:
-        errs.append(required(child(path, "dnsPolicy")))
-    elif dns not in DNS_POLICIES:
-        errs.append(not_supported(child(path, "dnsPolicy"), dns, DNS_POLICIES))
+    errs += required_one_of(spec.get("restartPolicy"), child(path, "restartPolicy"), RESTART_POLICIES)
+    errs += required_one_of(spec.get("dnsPolicy"), child(path, "dnsPolicy"), DNS_POLICIES)
     errs += validate_labels(spec.get("nodeSelector"), child(path, "nodeSelector"))
     for field_name in ("serviceAccountName", "nodeName", "priorityClassName"):
         value = spec.get(field_name) or ""
@@ -1106,14 +908,14 @@ def go_intstr(value) -> GoValue:
 
 
 def _percent_value(value) -> int:
-    if isinstance(value, str) and _matches(PERCENT_FMT, value):
+    if isinstance(value, str) and matches(PERCENT_FMT, value):
         return int(value[:-1])
     return value if isinstance(value, int) else 0
 
 
 def _int_or_percent(value, path: str) -> list[FieldError]:
     if isinstance(value, str):
-        if not _matches(PERCENT_FMT, value):
+        if not matches(PERCENT_FMT, value):
             return [invalid(path, go_intstr(value), regex_error("a valid percent string must be a numeric string followed by "
                                                      "an ending '%'", PERCENT_FMT, "1%", "93%"))]
         return []
@@ -1121,7 +923,7 @@ def _int_or_percent(value, path: str) -> list[FieldError]:
 
 
 def _not_over_100(value, path: str) -> list[FieldError]:
-    if isinstance(value, str) and _matches(PERCENT_FMT, value) and int(value[:-1]) > 100:
+    if isinstance(value, str) and matches(PERCENT_FMT, value) and int(value[:-1]) > 100:
         return [invalid(path, go_intstr(value), "must not be greater than 100%")]
     return []
 
@@ -1334,11 +1136,7 @@ def _validate_cron_job(obj: dict) -> list[FieldError]:
         if "TZ" in schedule:
             errs.append(invalid("spec.schedule", schedule, "cannot use TZ or CRON_TZ in schedule, use timeZone field instead"))
     errs += nonnegative(spec.get("startingDeadlineSeconds"), "spec.startingDeadlineSeconds")
-    policy = spec.get("concurrencyPolicy") or ""
-    if not policy:
-        errs.append(required("spec.concurrencyPolicy"))
-    elif policy not in CONCURRENCY_POLICIES:
-        errs.append(not_supported("spec.concurrencyPolicy", policy, CONCURRENCY_POLICIES))
+    errs += required_one_of(spec.get("concurrencyPolicy"), "spec.concurrencyPolicy", CONCURRENCY_POLICIES)
     job_spec = _as_dict(_as_dict(spec.get("jobTemplate")).get("spec"))
     errs += _validate_job_spec(job_spec, "spec.jobTemplate.spec")
     if job_spec.get("selector") is not None:
@@ -1352,86 +1150,6 @@ def _validate_cron_job(obj: dict) -> list[FieldError]:
     if len(name) > CRON_MAX_NAME:
         errs.append(invalid("metadata.name", name, f"must be no more than {CRON_MAX_NAME} characters"))
     return errs
-
-
-# --- cron schedules (robfig/cron ParseStandard) ----------------------------------------
-
-CRON_DESCRIPTORS = ("@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly")
-# (minimum, maximum, names) for minute, hour, day of month, month, day of week.
-CRON_FIELDS = (
-    (0, 59, {}), (0, 23, {}), (1, 31, {}),
-    (1, 12, {m: i + 1 for i, m in enumerate(
-        ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"))}),
-    (0, 6, {d: i for i, d in enumerate(("sun", "mon", "tue", "wed", "thu", "fri", "sat"))}),
-)
-_GO_DURATION = re.compile(r"^[-+]?((\d+(\.\d*)?|\.\d+)(ns|us|µs|ms|s|m|h))+$")
-
-
-def _cron_int(text: str) -> int:
-    if not re.fullmatch(r"[+-]?\d+", text):
-        raise ValueError(f'failed to parse int from {text}: strconv.Atoi: parsing {go_quote(text)}: invalid syntax')
-    number = int(text)
-    if number < 0:
-        raise ValueError(f"negative number ({number}) not allowed: {text}")
-    return number
-
-
-def _cron_range(expr: str, low: int, high: int, names: dict) -> None:
-    range_and_step = expr.split("/")
-    low_and_high = range_and_step[0].split("-")
-    if low_and_high[0] in ("*", "?"):
-        start, end = low, high
-    else:
-        start = names.get(low_and_high[0].lower()) if low_and_high[0].lower() in names else _cron_int(low_and_high[0])
-        if len(low_and_high) == 1:
-            end = start
-        elif len(low_and_high) == 2:
-            end = names[low_and_high[1].lower()] if low_and_high[1].lower() in names else _cron_int(low_and_high[1])
-        else:
-            raise ValueError(f"too many hyphens: {expr}")
-    if len(range_and_step) == 2:
-        step = _cron_int(range_and_step[1])
-        if len(low_and_high) == 1:
-            end = high
-    elif len(range_and_step) > 2:
-        raise ValueError(f"too many slashes: {expr}")
-    else:
-        step = 1
-    if start < low:
-        raise ValueError(f"beginning of range ({start}) below minimum ({low}): {expr}")
-    if end > high:
-        raise ValueError(f"end of range ({end}) above maximum ({high}): {expr}")
-    if start > end:
-        raise ValueError(f"beginning of range ({start}) beyond end of range ({end}): {expr}")
-    if step == 0:
-        raise ValueError(f"step of range should be a positive number: {expr}")
-
-
-def cron_schedule_error(schedule: str) -> str | None:
-    """The error text robfig/cron's ParseStandard gives for ``schedule``, or None if valid."""
-    if not schedule:
-        return "empty spec string"
-    if schedule.startswith("TZ=") or schedule.startswith("CRON_TZ="):
-        schedule = schedule.split(None, 1)[1] if " " in schedule.strip() else ""
-    if schedule.startswith("@"):
-        if schedule in CRON_DESCRIPTORS:
-            return None
-        if schedule.startswith("@every "):
-            duration = schedule[len("@every "):]
-            if _GO_DURATION.match(duration):
-                return None
-            return f"failed to parse duration {schedule}: time: invalid duration {go_quote(duration)}"
-        return f"unrecognized descriptor: {schedule}"
-    fields = schedule.split()
-    if len(fields) != 5:
-        return f"expected exactly 5 fields, found {len(fields)}: [{' '.join(fields)}]"
-    try:
-        for text, (low, high, names) in zip(fields, CRON_FIELDS):
-            for expr in text.split(","):
-                _cron_range(expr, low, high, names)
-    except ValueError as problem:
-        return str(problem)
-    return None
 
 
 # --- Services --------------------------------------------------------------------------
@@ -1476,11 +1194,7 @@ def _validate_service_port(port: dict, require_name: bool, names: set, path: str
         else:
             names.add(name)
     errs += [invalid(child(path, "port"), port.get("port", 0), msg) for msg in is_valid_port_num(port.get("port", 0))]
-    protocol = port.get("protocol") or ""
-    if not protocol:
-        errs.append(required(child(path, "protocol")))
-    elif protocol not in PORT_PROTOCOLS:
-        errs.append(not_supported(child(path, "protocol"), protocol, PORT_PROTOCOLS))
+    errs += required_one_of(port.get("protocol"), child(path, "protocol"), PORT_PROTOCOLS)
     errs += validate_port_num_or_name(port.get("targetPort", 0), child(path, "targetPort"))
     return errs
 
@@ -1496,20 +1210,14 @@ def _validate_service(obj: dict) -> list[FieldError]:
         errs.append(invalid("spec.clusterIPs[0]", "None", f"may not be set to 'None' for {service_type} services"))
     if service_type == "ExternalName":
         cname = (spec.get("externalName") or "").rstrip(".")
-        if cname:
-            errs += [invalid("spec.externalName", cname, msg) for msg in is_dns1123_subdomain(cname)]
-        else:
-            errs.append(required("spec.externalName"))
+        errs += required_valid(cname, "spec.externalName", is_dns1123_subdomain)
     names: set[str] = set()
     for i, port in enumerate(ports):
         errs += _validate_service_port(_as_dict(port), len(ports) > 1, names, index("spec.ports", i))
     if spec.get("selector") is not None:
         errs += validate_labels(spec.get("selector"), "spec.selector")
     affinity = spec.get("sessionAffinity") or ""
-    if not affinity:
-        errs.append(required("spec.sessionAffinity"))
-    elif affinity not in SESSION_AFFINITIES:
-        errs.append(not_supported("spec.sessionAffinity", affinity, SESSION_AFFINITIES))
+    errs += required_one_of(affinity, "spec.sessionAffinity", SESSION_AFFINITIES)
     if affinity == "ClientIP":
         timeout = _as_dict(_as_dict(spec.get("sessionAffinityConfig")).get("clientIP")).get("timeoutSeconds")
         if timeout is None:
@@ -1689,11 +1397,7 @@ def _validate_node(obj: dict) -> list[FieldError]:
     for i, taint in enumerate(_as_list(_as_dict(obj.get("spec")).get("taints"))):
         t_path, taint = index("metadata.taints", i), _as_dict(taint)
         errs += [invalid(child(t_path, "key"), taint.get("key", ""), msg) for msg in is_qualified_name(taint.get("key", ""))]
-        effect = taint.get("effect") or ""
-        if not effect:
-            errs.append(required(child(t_path, "effect")))
-        elif effect not in TAINT_EFFECTS:
-            errs.append(not_supported(child(t_path, "effect"), effect, TAINT_EFFECTS))
+        errs += required_one_of(taint.get("effect"), child(t_path, "effect"), TAINT_EFFECTS)
     return errs
 
 

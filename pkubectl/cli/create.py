@@ -56,9 +56,9 @@ def one_name(args: list[str] | None, sub: str, allow_command: bool = False) -> t
     return names[0], command
 
 
-def emit(obj: dict, namespace, context, kubeconfig, dry_run, output, save_config: bool = False) -> None:
-    """Send (or, with --dry-run=client, only print) one generated object, the kubectl way."""
-    from pkubectl.api import registry
+def begin(namespace, context, kubeconfig, dry_run, output):
+    """(inv, dry-run mode, Printer or None for -o name / no -o): how every command that
+    creates objects (create, expose) starts."""
     from pkubectl.printers.output import Printer, PrinterError
 
     inv = common.globals_(namespace, context, kubeconfig)
@@ -67,6 +67,14 @@ def emit(obj: dict, namespace, context, kubeconfig, dry_run, output, save_config
         printer = Printer.from_flag(output) if output and output != "name" else None
     except PrinterError as e:
         raise CliError(str(e)) from None
+    return inv, mode, printer
+
+
+def emit(obj: dict, namespace, context, kubeconfig, dry_run, output, save_config: bool = False) -> None:
+    """Send (or, with --dry-run=client, only print) one generated object, the kubectl way."""
+    from pkubectl.api import registry
+
+    inv, mode, printer = begin(namespace, context, kubeconfig, dry_run, output)
     kind = registry.for_object(obj)
     if kind.namespaced and inv.explicit_namespace:
         obj["metadata"]["namespace"] = inv.namespace
@@ -170,7 +178,21 @@ def container_name(image: str) -> str:
     return name
 
 
+def parse_target_port(text: str) -> int | str:
+    """intstr.Parse: a number, else a container port name."""
+    return int(text) if text.isdigit() else text
+
+
+def service_port(port: int, target: int | str, protocol: str = "TCP", name: str | None = None) -> dict:
+    """One spec.ports entry as kubectl's generators write it (create service, expose, run
+    --expose): the key order is what -o yaml shows."""
+    p: dict = {"name": name} if name is not None else {}
+    p.update(port=port, protocol=protocol, targetPort=target)
+    return p
+
+
 def parse_tcp(specs: list[str]) -> list[dict]:
+    """`--tcp port[:targetPort],...` -> spec.ports."""
     ports = []
     for spec in (s for item in specs for s in item.split(",") if s):
         port, _, target = spec.partition(":")
@@ -179,7 +201,7 @@ def parse_tcp(specs: list[str]) -> list[dict]:
             t = int(target) if target else p
         except ValueError:
             raise CliError(f'invalid port "{spec}"') from None
-        ports.append({"name": spec.replace(":", "-"), "port": p, "protocol": "TCP", "targetPort": t})
+        ports.append(service_port(p, t, name=spec.replace(":", "-")))
     return ports
 
 
@@ -296,14 +318,8 @@ def gen_cronjob(name: str, image: str, schedule: str, restart: str, command: lis
 # -- commands -----------------------------------------------------------------------
 def create_from_files(filename, recursive, namespace, context, kubeconfig, dry_run, output, save_config) -> None:
     from pkubectl.cli.apply import manifests, server_error, with_annotation
-    from pkubectl.printers.output import Printer, PrinterError
 
-    inv = common.globals_(namespace, context, kubeconfig)
-    mode = common.parse_dry_run(dry_run)
-    try:
-        printer = Printer.from_flag(output) if output and output != "name" else None
-    except PrinterError as e:
-        raise CliError(str(e)) from None
+    inv, mode, printer = begin(namespace, context, kubeconfig, dry_run, output)
     results = []
     for src, kind, obj in manifests(inv, filename, recursive):
         if save_config:
@@ -343,25 +359,19 @@ def register(app: typer.Typer) -> None:
             raise CliError("must specify one of -f and -k")
         create_from_files(filename, recursive, namespace, context, kubeconfig, dry_run, output, save_config)
 
-    @create.command("namespace")
-    def namespace_(args: Args = None, namespace: NamespaceOpt = None, output: OutputOpt = None,
-                   dry_run: DryRunOpt = None, save_config: SaveConfigOpt = False, context: ContextOpt = None,
-                   kubeconfig: KubeconfigOpt = None):
-        """Create a namespace with the specified name."""
-        name, _ = one_name(args, "namespace")
-        emit(gen_namespace(name), namespace, context, kubeconfig, dry_run, output, save_config)
+    def add_name_only(sub: str, alias: str, gen, doc: str):
+        """A `create <sub> NAME` whose object is made from the name alone."""
+        def cmd(args: Args = None, namespace: NamespaceOpt = None, output: OutputOpt = None,
+                dry_run: DryRunOpt = None, save_config: SaveConfigOpt = False, context: ContextOpt = None,
+                kubeconfig: KubeconfigOpt = None):
+            name, _ = one_name(args, sub)
+            emit(gen(name), namespace, context, kubeconfig, dry_run, output, save_config)
+        cmd.__doc__ = doc
+        create.command(sub)(cmd)
+        create.command(alias, hidden=True)(cmd)
 
-    create.command("ns", hidden=True)(namespace_)
-
-    @create.command("serviceaccount")
-    def serviceaccount(args: Args = None, namespace: NamespaceOpt = None, output: OutputOpt = None,
-                       dry_run: DryRunOpt = None, save_config: SaveConfigOpt = False, context: ContextOpt = None,
-                       kubeconfig: KubeconfigOpt = None):
-        """Create a service account with the specified name."""
-        name, _ = one_name(args, "serviceaccount")
-        emit(gen_serviceaccount(name), namespace, context, kubeconfig, dry_run, output, save_config)
-
-    create.command("sa", hidden=True)(serviceaccount)
+    add_name_only("namespace", "ns", gen_namespace, "Create a namespace with the specified name.")
+    add_name_only("serviceaccount", "sa", gen_serviceaccount, "Create a service account with the specified name.")
 
     @create.command("configmap")
     def configmap(args: Args = None,

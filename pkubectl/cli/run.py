@@ -62,11 +62,12 @@ def gen_pod(name: str, image: str, labels: dict, annotations: dict, env: list[st
 
 
 def gen_service(name: str, selector: dict, port: int, labels: dict | None) -> dict:
+    from pkubectl.cli.create import service_port
     meta: dict = {"name": name}
     if labels:
         meta["labels"] = dict(labels)
     return {"apiVersion": "v1", "kind": "Service", "metadata": meta,
-            "spec": {"ports": [{"port": port, "protocol": "TCP", "targetPort": port}], "selector": dict(selector)},
+            "spec": {"ports": [service_port(port, port)], "selector": dict(selector)},
             "status": {"loadBalancer": {}}}
 
 

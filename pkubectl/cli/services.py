@@ -19,6 +19,7 @@ import typer
 from pkubectl.cli import common
 from pkubectl.cli.common import (CliError, ContextOpt, DryRunOpt, FilenameOpt, KubeconfigOpt, NamespaceOpt,
                                  OutputOpt, RecursiveOpt, out)
+from pkubectl.cli.create import begin, parse_target_port, service_port
 
 EXPOSE_HINT = "See 'pkubectl expose -h' for help and examples"
 PF_HINT = "See 'pkubectl port-forward -h' for help and examples"
@@ -105,18 +106,9 @@ def build_service(obj: dict, *, name: str | None, port: str | None, target_port:
         if not numbers and cluster_ip != "None":
             raise CliError("couldn't find port via --port flag or introspection", EXPOSE_HINT)
     protocols = {p: proto for p, proto in introspected}
-    ports = []
-    for i, n in enumerate(numbers):
-        p: dict = {}
-        if len(numbers) > 1:
-            p["name"] = f"port-{i + 1}"
-        p["port"] = n
-        p["protocol"] = protocol or protocols.get(n, "TCP")
-        if target_port:
-            p["targetPort"] = int(target_port) if target_port.isdigit() else target_port
-        else:
-            p["targetPort"] = n
-        ports.append(p)
+    target = parse_target_port(target_port) if target_port else None
+    ports = [service_port(n, n if target is None else target, protocol or protocols.get(n, "TCP"),
+                          f"port-{i + 1}" if len(numbers) > 1 else None) for i, n in enumerate(numbers)]
     meta: dict = {}
     lab = _parse_map(labels, "label") if labels else dict((obj.get("metadata") or {}).get("labels") or {})
     if lab:
@@ -297,14 +289,8 @@ def register(app: typer.Typer) -> None:
         from pkubectl.api import registry
         from pkubectl.api.errors import ApiError
         from pkubectl.cli.resources import load_manifests, parse_targets
-        from pkubectl.printers.output import Printer, PrinterError
 
-        inv = common.globals_(namespace, context, kubeconfig)
-        mode = common.parse_dry_run(dry_run)
-        try:
-            printer = Printer.from_flag(output) if output and output != "name" else None
-        except PrinterError as e:
-            raise CliError(str(e)) from None
+        inv, mode, printer = begin(namespace, context, kubeconfig, dry_run, output)
         objects: list[dict] = []
         if filename:
             objects = [obj for _src, obj in load_manifests(filename, recursive)]

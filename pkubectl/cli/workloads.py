@@ -357,28 +357,12 @@ def run_history(inv, args, filename, recursive, selector, revision: int) -> None
 
 
 # -- a pod template described as kubectl's DescribePodTemplate writes it -------------------------------
-class _RawPrefixWriter:
-    """The describer's PrefixWriter interface over a plain buffer: `rollout history
-    --revision` prints the template with raw tabs, not through a tabwriter."""
-
-    def __init__(self) -> None:
-        self.parts: list[str] = []
-
-    def write(self, level: int, text: str) -> None:
-        self.parts.append("  " * level + text)
-
-    def line(self, text: str = "") -> None:
-        self.parts.append(text + "\n")
-
-    def flush(self) -> None:
-        pass
-
-
 def describe_pod_template(template: dict) -> str:
+    """`rollout history --revision` prints the template with raw tabs, not through a tabwriter."""
     from pkubectl.printers import describe
-    w = _RawPrefixWriter()
+    w = describe.PrefixWriter(aligned=False)
     describe.describe_pod_template(w, template)
-    return "".join(w.parts)
+    return w.text()
 
 
 # -- undo ------------------------------------------------------------------------------------------
@@ -492,27 +476,21 @@ def pause_one(inv, kind, ns, name, pause: bool, output) -> None:
 
 
 # -- set image / set env ----------------------------------------------------------------------------
-def split_changes(args: list[str], is_change) -> tuple[list[str], list[str]]:
+def split_changes(args: list[str], is_change, filename) -> tuple[list[str], list[str]]:
+    """(resource words, changes); with -f every word is a change."""
     res, changes = [], []
     for a in args or []:
         (changes if (res and is_change(a)) else res).append(a)
+    if filename:
+        changes, res = res + changes if not changes else changes, []
     return res, changes
 
 
-def run_set_image(inv, args, filename, recursive, selector, all_, mode, output) -> None:
-    res_words, changes = split_changes(args, lambda a: "=" in a)
-    if filename:
-        changes, res_words = res_words + changes if not changes else changes, []
-    if not changes:
-        raise CliError("at least one image update is required")
-    images = {}
-    for c in changes:
-        name, _, image = c.partition("=")
-        if not name or not image:
-            raise CliError("at least one image update is required")
-        images[name] = image
+def edit_pod_specs(inv, objs, mode: str, output, verb: str, edit) -> None:
+    """set image / set env: edit(kind, ns, name, pod_spec) changes each object's pod spec in
+    place; a changed one is written and reported as `<verb>`, an unchanged one skipped."""
     updated = []
-    for kind, ns, name in resolve(inv, res_words, filename, recursive, selector, all_):
+    for kind, ns, name in objs:
         try:
             obj = inv.api.get(kind, ns, name)
             spec = pod_spec_of(kind, obj)
@@ -520,19 +498,11 @@ def run_set_image(inv, args, filename, recursive, selector, all_, mode, output) 
                 raise CliError(f"{kind.lower_kind}/{name} the object is not a pod or does not have a pod template: "
                                f"*{kind.kind}")
             before = copy.deepcopy(spec)
-            for cname, image in images.items():
-                found = False
-                for key in ("initContainers", "containers"):
-                    for c in spec.get(key) or []:
-                        if c.get("name") == cname or cname == "*":
-                            c["image"] = image
-                            found = True
-                if not found:
-                    inv.fail(f'error: unable to find container named "{cname}"')
+            edit(kind, ns, name, spec)
             if spec == before:
                 continue
             write(inv, obj, mode)
-            out(common.result_line(kind, name, "image updated", mode, output))
+            out(common.result_line(kind, name, verb, mode, output))
             updated.append(name)
         except ApiError as e:
             inv.fail(e.kubectl_text())
@@ -541,6 +511,32 @@ def run_set_image(inv, args, filename, recursive, selector, all_, mode, output) 
     if mode == "none" and updated:
         converge_now(inv)
     inv.finish()
+
+
+def run_set_image(inv, args, filename, recursive, selector, all_, mode, output) -> None:
+    res_words, changes = split_changes(args, lambda a: "=" in a, filename)
+    if not changes:
+        raise CliError("at least one image update is required")
+    images = {}
+    for c in changes:
+        name, _, image = c.partition("=")
+        if not name or not image:
+            raise CliError("at least one image update is required")
+        images[name] = image
+
+    def set_images(kind, ns, name, spec) -> None:
+        for cname, image in images.items():
+            found = False
+            for key in ("initContainers", "containers"):
+                for c in spec.get(key) or []:
+                    if c.get("name") == cname or cname == "*":
+                        c["image"] = image
+                        found = True
+            if not found:
+                inv.fail(f'error: unable to find container named "{cname}"')
+
+    objs = resolve(inv, res_words, filename, recursive, selector, all_)
+    edit_pod_specs(inv, objs, mode, output, "image updated", set_images)
 
 
 ENV_NAME = re.compile(r"[^A-Za-z0-9_]")
@@ -597,60 +593,42 @@ def env_ref_string(vf: dict) -> str:
 def run_set_env(inv, args, filename, recursive, selector, all_, containers, list_, from_, prefix, keys, overwrite,
                 mode, output) -> None:
     import fnmatch
-    res_words, changes = split_changes(args, lambda a: "=" in a or (a.endswith("-") and "/" not in a))
-    if filename:
-        changes, res_words = res_words + changes if not changes else changes, []
+    res_words, changes = split_changes(args, lambda a: "=" in a or (a.endswith("-") and "/" not in a), filename)
     sets, removes = parse_env(changes)
     if not sets and not removes and not list_ and not from_:
         raise CliError("at least one environment variable must be provided")
-    updated = []
-    for kind, ns, name in resolve(inv, res_words, filename, recursive, selector, all_):
-        try:
-            obj = inv.api.get(kind, ns, name)
-            spec = pod_spec_of(kind, obj)
-            if spec is None:
-                raise CliError(f"{kind.lower_kind}/{name} the object is not a pod or does not have a pod template: "
-                               f"*{kind.kind}")
-            matched = [c for key in ("initContainers", "containers") for c in spec.get(key) or []
-                       if fnmatch.fnmatchcase(c.get("name", ""), containers)]
-            if not matched:
-                err(f'Warning: {kind.kind}/{name} does not have any containers matching "{containers}"')
-                continue
-            if list_:
-                for c in matched:
-                    out(f"# {kind.kind} {name}, container {c.get('name')}")
-                    for e in c.get("env") or []:
-                        if e.get("valueFrom") is None:
-                            out(f"{e['name']}={e.get('value', '')}")
-                        else:
-                            out(f"# {e['name']} from {env_ref_string(e['valueFrom'])}")
-                continue
-            extra = _env_from_source(inv, from_, ns, prefix or "", keys) if from_ else []
-            before = copy.deepcopy(spec)
+
+    def set_env(kind, ns, name, spec) -> None:
+        matched = [c for key in ("initContainers", "containers") for c in spec.get(key) or []
+                   if fnmatch.fnmatchcase(c.get("name", ""), containers)]
+        if not matched:
+            err(f'Warning: {kind.kind}/{name} does not have any containers matching "{containers}"')
+            return
+        if list_:
             for c in matched:
-                env = [e for e in c.get("env") or [] if e.get("name") not in removes]
-                for new in [*extra, *sets]:
-                    at = next((i for i, e in enumerate(env) if e.get("name") == new["name"]), None)
-                    if at is None:
-                        env.append(copy.deepcopy(new))
-                    elif overwrite:
-                        env[at] = copy.deepcopy(new)
-                if env:
-                    c["env"] = env
-                else:
-                    c.pop("env", None)
-            if spec == before:
-                continue
-            write(inv, obj, mode)
-            out(common.result_line(kind, name, "env updated", mode, output))
-            updated.append(name)
-        except ApiError as e:
-            inv.fail(e.kubectl_text())
-        except CliError as e:
-            inv.fail(f"error: {e.message}")
-    if mode == "none" and updated:
-        converge_now(inv)
-    inv.finish()
+                out(f"# {kind.kind} {name}, container {c.get('name')}")
+                for e in c.get("env") or []:
+                    if e.get("valueFrom") is None:
+                        out(f"{e['name']}={e.get('value', '')}")
+                    else:
+                        out(f"# {e['name']} from {env_ref_string(e['valueFrom'])}")
+            return
+        extra = _env_from_source(inv, from_, ns, prefix or "", keys) if from_ else []
+        for c in matched:
+            env = [e for e in c.get("env") or [] if e.get("name") not in removes]
+            for new in [*extra, *sets]:
+                at = next((i for i, e in enumerate(env) if e.get("name") == new["name"]), None)
+                if at is None:
+                    env.append(copy.deepcopy(new))
+                elif overwrite:
+                    env[at] = copy.deepcopy(new)
+            if env:
+                c["env"] = env
+            else:
+                c.pop("env", None)
+
+    objs = resolve(inv, res_words, filename, recursive, selector, all_)
+    edit_pod_specs(inv, objs, mode, output, "env updated", set_env)
 
 
 # -- registration ------------------------------------------------------------------------------------
@@ -670,6 +648,17 @@ def _each(inv, objs, fn) -> None:
 
 
 ArgsOpt = Annotated[Optional[list[str]], typer.Argument(help="(TYPE NAME | TYPE/NAME)")]
+
+
+def _per_object_command(act):
+    """A rollout subcommand that runs act(inv, kind, ns, name, output) on each object."""
+    def command(args: ArgsOpt = None, namespace: NamespaceOpt = None, filename: FilenameOpt = None,
+                recursive: RecursiveOpt = False, selector: SelectorOpt = None, output: OutputOpt = None,
+                context: ContextOpt = None, kubeconfig: KubeconfigOpt = None):
+        inv = common.globals_(namespace, context, kubeconfig)
+        objs = resolve(inv, args, filename, recursive, selector)
+        _each(inv, objs, lambda k, ns, n: act(inv, k, ns, n, output))
+    return command
 
 
 def register(app: typer.Typer) -> None:
@@ -729,32 +718,14 @@ def register(app: typer.Typer) -> None:
         objs = resolve(inv, args, filename, recursive, selector)
         _each(inv, objs, lambda k, ns, n: undo_one(inv, k, ns, n, to_revision, mode, output))
 
-    @rollout.command("restart")
-    def restart(args: ArgsOpt = None, namespace: NamespaceOpt = None, filename: FilenameOpt = None,
-                recursive: RecursiveOpt = False, selector: SelectorOpt = None, output: OutputOpt = None,
-                context: ContextOpt = None, kubeconfig: KubeconfigOpt = None):
-        """Restart a resource."""
-        inv = common.globals_(namespace, context, kubeconfig)
-        objs = resolve(inv, args, filename, recursive, selector)
-        _each(inv, objs, lambda k, ns, n: restart_one(inv, k, ns, n, output))
-
-    @rollout.command("pause")
-    def pause(args: ArgsOpt = None, namespace: NamespaceOpt = None, filename: FilenameOpt = None,
-              recursive: RecursiveOpt = False, selector: SelectorOpt = None, output: OutputOpt = None,
-              context: ContextOpt = None, kubeconfig: KubeconfigOpt = None):
-        """Mark the provided resource as paused."""
-        inv = common.globals_(namespace, context, kubeconfig)
-        objs = resolve(inv, args, filename, recursive, selector)
-        _each(inv, objs, lambda k, ns, n: pause_one(inv, k, ns, n, True, output))
-
-    @rollout.command("resume")
-    def resume(args: ArgsOpt = None, namespace: NamespaceOpt = None, filename: FilenameOpt = None,
-               recursive: RecursiveOpt = False, selector: SelectorOpt = None, output: OutputOpt = None,
-               context: ContextOpt = None, kubeconfig: KubeconfigOpt = None):
-        """Resume a paused resource."""
-        inv = common.globals_(namespace, context, kubeconfig)
-        objs = resolve(inv, args, filename, recursive, selector)
-        _each(inv, objs, lambda k, ns, n: pause_one(inv, k, ns, n, False, output))
+    # restart, pause and resume take the same flags and act on each object in turn.
+    for verb, doc, act in (
+            ("restart", "Restart a resource.", restart_one),
+            ("pause", "Mark the provided resource as paused.",
+             lambda inv, k, ns, n, output: pause_one(inv, k, ns, n, True, output)),
+            ("resume", "Resume a paused resource.",
+             lambda inv, k, ns, n, output: pause_one(inv, k, ns, n, False, output))):
+        rollout.command(verb, help=doc)(_per_object_command(act))
 
     set_app = typer.Typer(help="Set specific features on objects.", no_args_is_help=True)
     app.add_typer(set_app, name="set")

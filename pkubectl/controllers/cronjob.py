@@ -19,8 +19,8 @@ from __future__ import annotations
 import copy
 import time
 
-from pkubectl.api import errors, registry
-from pkubectl.controllers import common, cron
+from pkubectl.api import cron, errors, registry
+from pkubectl.controllers import common
 
 COMPONENT = "cronjob-controller"
 SCHEDULED_ANNOTATION = "batch.kubernetes.io/cronjob-scheduled-timestamp"

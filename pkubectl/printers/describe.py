@@ -26,11 +26,27 @@ MAX_ANNOTATION_LEN = 140
 NONE = "<none>"
 
 
-class PrefixWriter:
-    """kubectl's prefixWriter: `write(level, text)` with two spaces per level."""
+class RawWriter:
+    """A tabwriter stand-in that keeps tabs as they are (`rollout history --revision`
+    prints a pod template that way)."""
 
     def __init__(self) -> None:
-        self.tw = describe_writer()
+        self._parts: list[str] = []
+
+    def write(self, text: str) -> None:
+        self._parts.append(text)
+
+    def flush(self) -> str:
+        text, self._parts = "".join(self._parts), []
+        return text
+
+
+class PrefixWriter:
+    """kubectl's prefixWriter: `write(level, text)` with two spaces per level, into the
+    describe tabwriter (aligned) or a RawWriter."""
+
+    def __init__(self, aligned: bool = True) -> None:
+        self.tw = describe_writer() if aligned else RawWriter()
         self._out: list[str] = []
 
     def write(self, level: int, text: str) -> None:
@@ -82,40 +98,9 @@ def labels_line(labels: dict | None) -> str:
     return ",".join(f"{k}={labels[k]}" for k in sorted(labels))
 
 
-def print_labels(w: PrefixWriter, title: str, labels: dict | None, initial: str = "") -> None:
-    w.write(0, f"{initial}{title}:\t")
-    keys = sorted(labels or {})
-    if not keys:
-        w.line(NONE)
-        return
-    for i, k in enumerate(keys):
-        if i:
-            w.write(0, initial + "\t")
-        w.write(0, f"{k}={labels[k]}\n")
-
-
-def print_annotations(w: PrefixWriter, title: str, annotations: dict | None) -> None:
-    w.write(0, f"{title}:\t")
-    keys = sorted(k for k in (annotations or {}) if k != LAST_APPLIED)
-    if not keys:
-        w.line(NONE)
-        return
-    for i, k in enumerate(keys):
-        if i:
-            w.write(0, "\t")
-        value = str(annotations[k])
-        if value.endswith("\n"):
-            value = value[:-1]
-        if len(value) + len(k) + 2 > MAX_ANNOTATION_LEN or "\n" in value:
-            w.write(0, f"{k}:\n")
-            for s in value.split("\n"):
-                s = s[:MAX_ANNOTATION_LEN - 2] + "..." if len(s) > MAX_ANNOTATION_LEN - 2 else s
-                w.write(0, f"\t  {s}\n")
-        else:
-            w.write(0, f"{k}: {value}\n")
-
-
 def print_list(w: PrefixWriter, title: str, items: list[str], initial: str = "") -> None:
+    """`Title:\tfirst` then `\tnext` per line (`<none>` when empty): labels, annotations,
+    taints and tolerations all print this way."""
     w.write(0, f"{initial}{title}:\t")
     if not items:
         w.line(NONE)
@@ -124,6 +109,25 @@ def print_list(w: PrefixWriter, title: str, items: list[str], initial: str = "")
         if i:
             w.write(0, initial + "\t")
         w.write(0, it + "\n")
+
+
+def print_labels(w: PrefixWriter, title: str, labels: dict | None, initial: str = "") -> None:
+    print_list(w, title, [f"{k}={labels[k]}" for k in sorted(labels or {})], initial)
+
+
+def annotation_text(key: str, value: str) -> str:
+    """`key: value`, or, when long or multi-line, the key then each line indented and cut."""
+    if value.endswith("\n"):
+        value = value[:-1]
+    if len(value) + len(key) + 2 <= MAX_ANNOTATION_LEN and "\n" not in value:
+        return f"{key}: {value}"
+    cut = MAX_ANNOTATION_LEN - 2
+    return f"{key}:" + "".join(f"\n\t  {s[:cut] + '...' if len(s) > cut else s}" for s in value.split("\n"))
+
+
+def print_annotations(w: PrefixWriter, title: str, annotations: dict | None) -> None:
+    keys = sorted(k for k in (annotations or {}) if k != LAST_APPLIED)
+    print_list(w, title, [annotation_text(k, str(annotations[k])) for k in keys])
 
 
 def toleration_text(t: dict) -> str:
@@ -170,6 +174,44 @@ def selector_string(sel: dict | None) -> str:
     return "" if text == NONE else text
 
 
+def is_set(value) -> bool:
+    """For pointer fields kubectl prints whenever they are set, 0 and false included."""
+    return value is not None
+
+
+def optional_rows(w: PrefixWriter, source: dict, rows, level: int = 0, present=bool) -> None:
+    """`Title:\tvalue` for each (title, key[, format]) whose source[key] is present: set and
+    non-empty by default (kubectl's `if x != ""`), or `present=is_set` for pointers."""
+    for title, key, *fmt in rows:
+        value = source.get(key)
+        if present(value):
+            w.write(level, f"{title}:\t{fmt[0](value) if fmt else value}\n")
+
+
+def seconds(value) -> str:
+    return f"{value}s"
+
+
+def or_unset(value, fmt=str) -> str:
+    return "<unset>" if value is None else fmt(value)
+
+
+def joined(values) -> str:
+    return ",".join(values)
+
+
+def table_header(w: PrefixWriter, level: int, *columns: str) -> None:
+    """A table's column titles and their dashes underneath."""
+    w.write(level, "\t".join(columns) + "\n")
+    w.write(level, "\t".join("-" * len(c) for c in columns) + "\n")
+
+
+def controlled_by_row(w: PrefixWriter, obj: dict) -> None:
+    owner = controlled_by(obj)
+    if owner:
+        w.write(0, f"Controlled By:\t{owner}\n")
+
+
 # -- shared blocks ----------------------------------------------------------------
 def describe_events(w: PrefixWriter, events: list[dict] | None, now: float | None = None) -> None:
     if events is None:
@@ -180,7 +222,7 @@ def describe_events(w: PrefixWriter, events: list[dict] | None, now: float | Non
     w.flush()
     events = sorted(events, key=lambda e: e.get("lastTimestamp") or e.get("eventTime") or "")
     w.write(0, "Events:\n  Type\tReason\tAge\tFrom\tMessage\n")
-    w.write(1, "----\t------\t----\t----\t-------\n")
+    w.write(1, "----\t------\t----\t----\t-------\n")  # kubectl's four dashes under Age
     for e in events:
         first = since(e.get("eventTime"), now) if e.get("eventTime") else since(e.get("firstTimestamp"), now)
         series = e.get("series")
@@ -262,6 +304,10 @@ def _field_value(pod: dict | None, path: str) -> str:
     return "" if cur is None else str(cur)
 
 
+# valueFrom key references, in the order kubectl tests them, and how it names their source.
+KEY_REFS = {"secretKeyRef": "in secret", "configMapKeyRef": "of config map"}
+
+
 def describe_env(w: PrefixWriter, c: dict, pod: dict | None) -> None:
     if c.get("envFrom"):
         w.write(2, "Environment Variables from:\n")
@@ -292,14 +338,12 @@ def describe_env(w: PrefixWriter, c: dict, pod: dict | None) -> None:
             if text == "0" and rf.get("resource") in ("limits.cpu", "limits.memory"):
                 text = "node allocatable"
             w.write(3, f"{e['name']}:\t{text} ({rf.get('resource')})\n")
-        elif vf.get("secretKeyRef"):
-            r = vf["secretKeyRef"]
-            w.write(3, f"{e['name']}:\t<set to the key '{r.get('key')}' in secret '{r.get('name')}'>\t"
-                       f"Optional: {go_bool(r.get('optional'))}\n")
-        elif vf.get("configMapKeyRef"):
-            r = vf["configMapKeyRef"]
-            w.write(3, f"{e['name']}:\t<set to the key '{r.get('key')}' of config map '{r.get('name')}'>\t"
-                       f"Optional: {go_bool(r.get('optional'))}\n")
+        else:
+            ref_key = next((k for k in KEY_REFS if vf.get(k)), None)
+            if ref_key:
+                r = vf[ref_key]
+                w.write(3, f"{e['name']}:\t<set to the key '{r.get('key')}' {KEY_REFS[ref_key]} '{r.get('name')}'>\t"
+                           f"Optional: {go_bool(r.get('optional'))}\n")
 
 
 def describe_containers(w: PrefixWriter, label: str, containers: list, statuses: list | None,
@@ -422,14 +466,12 @@ def describe_pod_template(w: PrefixWriter, template: dict | None) -> None:
     print_labels(w, "  Labels", meta.get("labels"))
     if meta.get("annotations"):
         print_annotations(w, "  Annotations", meta.get("annotations"))
-    if spec.get("serviceAccountName"):
-        w.write(1, f"Service Account:\t{spec['serviceAccountName']}\n")
+    optional_rows(w, spec, [("Service Account", "serviceAccountName")], 1)
     if spec.get("initContainers"):
         describe_containers(w, "Init Containers", spec["initContainers"], None, None, "  ")
     describe_containers(w, "Containers", spec.get("containers") or [], None, None, "  ")
     describe_volumes(w, spec.get("volumes"), "  ")
-    if spec.get("priorityClassName"):
-        w.write(1, f"Priority Class Name:\t{spec['priorityClassName']}\n")
+    optional_rows(w, spec, [("Priority Class Name", "priorityClassName")], 1)
     print_labels(w, "  Node-Selectors", spec.get("nodeSelector"))
     print_tolerations(w, "  Tolerations", spec.get("tolerations"))
 
@@ -446,6 +488,11 @@ def pod_status_counts(related, obj: dict, selector: dict | None) -> tuple[int, i
         if phase in counts:
             counts[phase] += 1
     return counts["Running"], counts["Pending"], counts["Succeeded"], counts["Failed"]
+
+
+def pods_status_row(w: PrefixWriter, related, obj: dict) -> None:
+    r, wt, s, f = pod_status_counts(related, obj, (obj.get("spec") or {}).get("selector"))
+    w.write(0, f"Pods Status:\t{r} Running / {wt} Waiting / {s} Succeeded / {f} Failed\n")
 
 
 def name_ns_header(w: PrefixWriter, obj: dict, namespace: bool = True) -> None:
@@ -465,30 +512,21 @@ def labels_annotations(w: PrefixWriter, obj: dict) -> None:
 def describe_pod(w, pod, related, events):
     m, spec, st = pod.get("metadata") or {}, pod.get("spec") or {}, pod.get("status") or {}
     name_ns_header(w, pod)
-    if spec.get("priority") is not None:
-        w.write(0, f"Priority:\t{spec['priority']}\n")
-    if spec.get("priorityClassName"):
-        w.write(0, f"Priority Class Name:\t{spec['priorityClassName']}\n")
-    if spec.get("runtimeClassName"):
-        w.write(0, f"Runtime Class Name:\t{spec['runtimeClassName']}\n")
-    if spec.get("serviceAccountName"):
-        w.write(0, f"Service Account:\t{spec['serviceAccountName']}\n")
+    optional_rows(w, spec, [("Priority", "priority")], present=is_set)
+    optional_rows(w, spec, [("Priority Class Name", "priorityClassName"), ("Runtime Class Name", "runtimeClassName"),
+                            ("Service Account", "serviceAccountName")])
     if not spec.get("nodeName"):
         w.write(0, "Node:\t<none>\n")
     else:
         w.write(0, f"Node:\t{spec['nodeName']}/{st.get('hostIP', '')}\n")
-    if st.get("startTime"):
-        w.write(0, f"Start Time:\t{rfc1123z(st['startTime'])}\n")
+    optional_rows(w, st, [("Start Time", "startTime", rfc1123z)])
     labels_annotations(w, pod)
     if m.get("deletionTimestamp") and st.get("phase") not in ("Failed", "Succeeded"):
         w.write(0, f"Status:\tTerminating (lasts {since(m['deletionTimestamp'])})\n")
         w.write(0, f"Termination Grace Period:\t{m.get('deletionGracePeriodSeconds', 0)}s\n")
     else:
         w.write(0, f"Status:\t{st.get('phase', '')}\n")
-    if st.get("reason"):
-        w.write(0, f"Reason:\t{st['reason']}\n")
-    if st.get("message"):
-        w.write(0, f"Message:\t{st['message']}\n")
+    optional_rows(w, st, [("Reason", "reason"), ("Message", "message")])
     w.write(0, f"IP:\t{st.get('podIP', '')}\n")
     ips = st.get("podIPs") or []
     if not ips:
@@ -497,10 +535,8 @@ def describe_pod(w, pod, related, events):
         w.write(0, "IPs:\n")
         for ip in ips:
             w.write(1, f"IP:\t{ip.get('ip', '')}\n")
-    if controlled_by(pod):
-        w.write(0, f"Controlled By:\t{controlled_by(pod)}\n")
-    if st.get("nominatedNodeName"):
-        w.write(0, f"NominatedNodeName:\t{st['nominatedNodeName']}\n")
+    controlled_by_row(w, pod)
+    optional_rows(w, st, [("NominatedNodeName", "nominatedNodeName")])
     if spec.get("initContainers"):
         describe_containers(w, "Init Containers", spec["initContainers"], st.get("initContainerStatuses"), pod)
     describe_containers(w, "Containers", spec.get("containers") or [], st.get("containerStatuses"), pod)
@@ -547,8 +583,8 @@ def describe_deployment(w, d, related, events):
 
 def conditions_table(w, conditions) -> None:
     if conditions:
-        w.write(0, "Conditions:\n  Type\tStatus\tReason\n")
-        w.write(1, "----\t------\t------\n")
+        w.write(0, "Conditions:\n")
+        table_header(w, 1, "Type", "Status", "Reason")
         for c in conditions:
             w.write(1, f"{c.get('type')} \t{c.get('status')}\t{c.get('reason', '')}\n")
 
@@ -587,12 +623,9 @@ def describe_replicaset(w, rs, related, events):
     name_ns_header(w, rs)
     w.write(0, f"Selector:\t{selector_text(spec.get('selector'))}\n")
     labels_annotations(w, rs)
-    if controlled_by(rs):
-        w.write(0, f"Controlled By:\t{controlled_by(rs)}\n")
+    controlled_by_row(w, rs)
     w.write(0, f"Replicas:\t{st.get('replicas', 0)} current / {spec.get('replicas', 1)} desired\n")
-    r, wt, s, f = pod_status_counts(related, rs, spec.get("selector"))
-    w.write(0, "Pods Status:\t")
-    w.write(0, f"{r} Running / {wt} Waiting / {s} Succeeded / {f} Failed\n")
+    pods_status_row(w, related, rs)
     describe_pod_template(w, spec.get("template"))
     conditions_table(w, st.get("conditions"))
     describe_events(w, events)
@@ -612,8 +645,7 @@ def describe_statefulset(w, ss, related, events):
         w.write(1, f"Partition:\t{ru['partition']}\n")
         if ru.get("maxUnavailable") is not None:
             w.write(1, f"MaxUnavailable:\t{ru['maxUnavailable']}\n")
-    r, wt, s, f = pod_status_counts(related, ss, spec.get("selector"))
-    w.write(0, f"Pods Status:\t{r} Running / {wt} Waiting / {s} Succeeded / {f} Failed\n")
+    pods_status_row(w, related, ss)
     describe_pod_template(w, spec.get("template"))
     claims = spec.get("volumeClaimTemplates") or []
     if not claims:
@@ -644,8 +676,7 @@ def describe_daemonset(w, ds, related, events):
     w.write(0, f"Number of Nodes Scheduled with Up-to-date Pods: {st.get('updatedNumberScheduled', 0)}\n")
     w.write(0, f"Number of Nodes Scheduled with Available Pods: {st.get('numberAvailable', 0)}\n")
     w.write(0, f"Number of Nodes Misscheduled: {st.get('numberMisscheduled', 0)}\n")
-    r, wt, s, f = pod_status_counts(related, ds, spec.get("selector"))
-    w.write(0, f"Pods Status:\t{r} Running / {wt} Waiting / {s} Succeeded / {f} Failed\n")
+    pods_status_row(w, related, ds)
     describe_pod_template(w, spec.get("template"))
     describe_events(w, events)
 
@@ -655,27 +686,16 @@ def describe_job(w, job, related, events):
     name_ns_header(w, job)
     w.write(0, f"Selector:\t{selector_string(spec.get('selector'))}\n")
     labels_annotations(w, job)
-    if controlled_by(job):
-        w.write(0, f"Controlled By:\t{controlled_by(job)}\n")
-    if spec.get("parallelism") is not None:
-        w.write(0, f"Parallelism:\t{spec['parallelism']}\n")
-    w.write(0, f"Completions:\t{spec['completions'] if spec.get('completions') is not None else '<unset>'}\n")
-    if spec.get("completionMode"):
-        w.write(0, f"Completion Mode:\t{spec['completionMode']}\n")
-    if spec.get("suspend") is not None:
-        w.write(0, f"Suspend:\t{go_bool(spec['suspend'])}\n")
-    if spec.get("backoffLimit") is not None:
-        w.write(0, f"Backoff Limit:\t{spec['backoffLimit']}\n")
-    if spec.get("ttlSecondsAfterFinished") is not None:
-        w.write(0, f"TTL Seconds After Finished:\t{spec['ttlSecondsAfterFinished']}\n")
-    if st.get("startTime"):
-        w.write(0, f"Start Time:\t{rfc1123z(st['startTime'])}\n")
-    if st.get("completionTime"):
-        w.write(0, f"Completed At:\t{rfc1123z(st['completionTime'])}\n")
+    controlled_by_row(w, job)
+    optional_rows(w, spec, [("Parallelism", "parallelism")], present=is_set)
+    w.write(0, f"Completions:\t{or_unset(spec.get('completions'))}\n")
+    optional_rows(w, spec, [("Completion Mode", "completionMode")])
+    optional_rows(w, spec, [("Suspend", "suspend", go_bool), ("Backoff Limit", "backoffLimit"),
+                            ("TTL Seconds After Finished", "ttlSecondsAfterFinished")], present=is_set)
+    optional_rows(w, st, [("Start Time", "startTime", rfc1123z), ("Completed At", "completionTime", rfc1123z)])
     if st.get("startTime") and st.get("completionTime"):
         w.write(0, f"Duration:\t{human_duration(parse_rfc3339(st['completionTime']) - parse_rfc3339(st['startTime']))}\n")
-    if spec.get("activeDeadlineSeconds") is not None:
-        w.write(0, f"Active Deadline Seconds:\t{spec['activeDeadlineSeconds']}s\n")
+    optional_rows(w, spec, [("Active Deadline Seconds", "activeDeadlineSeconds", seconds)], present=is_set)
     a, s, f = st.get("active", 0), st.get("succeeded", 0), st.get("failed", 0)
     if st.get("ready") is None:
         w.write(0, f"Pods Statuses:\t{a} Active / {s} Succeeded / {f} Failed\n")
@@ -693,21 +713,17 @@ def describe_cronjob(w, cj, related, events):
     labels_annotations(w, cj)
     w.write(0, f"Schedule:\t{spec.get('schedule', '')}\n")
     w.write(0, f"Concurrency Policy:\t{spec.get('concurrencyPolicy', '')}\n")
-    w.write(0, f"Suspend:\t{title_bool(spec['suspend']) if spec.get('suspend') is not None else '<unset>'}\n")
-    for title, key in (("Successful Job History Limit", "successfulJobsHistoryLimit"),
-                       ("Failed Job History Limit", "failedJobsHistoryLimit")):
-        w.write(0, f"{title}:\t{spec[key] if spec.get(key) is not None else '<unset>'}\n")
-    sds = spec.get("startingDeadlineSeconds")
-    w.write(0, f"Starting Deadline Seconds:\t{f'{sds}s' if sds is not None else '<unset>'}\n")
+    w.write(0, f"Suspend:\t{or_unset(spec.get('suspend'), title_bool)}\n")
+    w.write(0, f"Successful Job History Limit:\t{or_unset(spec.get('successfulJobsHistoryLimit'))}\n")
+    w.write(0, f"Failed Job History Limit:\t{or_unset(spec.get('failedJobsHistoryLimit'))}\n")
+    w.write(0, f"Starting Deadline Seconds:\t{or_unset(spec.get('startingDeadlineSeconds'), seconds)}\n")
     jt = ((spec.get("jobTemplate") or {}).get("spec")) or {}
     w.write(0, f"Selector:\t{selector_string(jt['selector']) if jt.get('selector') else '<unset>'}\n")
-    for title, key in (("Parallelism", "parallelism"), ("Completions", "completions")):
-        w.write(0, f"{title}:\t{jt[key] if jt.get(key) is not None else '<unset>'}\n")
-    if jt.get("activeDeadlineSeconds") is not None:
-        w.write(0, f"Active Deadline Seconds:\t{jt['activeDeadlineSeconds']}s\n")
+    w.write(0, f"Parallelism:\t{or_unset(jt.get('parallelism'))}\n")
+    w.write(0, f"Completions:\t{or_unset(jt.get('completions'))}\n")
+    optional_rows(w, jt, [("Active Deadline Seconds", "activeDeadlineSeconds", seconds)], present=is_set)
     describe_pod_template(w, jt.get("template"))
-    lst = st.get("lastScheduleTime")
-    w.write(0, f"Last Schedule Time:\t{rfc1123z(lst) if lst else '<unset>'}\n")
+    w.write(0, f"Last Schedule Time:\t{rfc1123z(st['lastScheduleTime']) if st.get('lastScheduleTime') else '<unset>'}\n")
     active = [a.get("name", "") for a in st.get("active") or []]
     w.write(0, "Active Jobs:\t")
     w.line(", ".join(active) if active else NONE)
@@ -720,17 +736,12 @@ def describe_service(w, svc, related, events):
     labels_annotations(w, svc)
     w.write(0, f"Selector:\t{labels_line(spec.get('selector'))}\n")
     w.write(0, f"Type:\t{spec.get('type', '')}\n")
-    if spec.get("ipFamilyPolicy"):
-        w.write(0, f"IP Family Policy:\t{spec['ipFamilyPolicy']}\n")
-    w.write(0, f"IP Families:\t{','.join(spec.get('ipFamilies') or []) or NONE}\n")
+    optional_rows(w, spec, [("IP Family Policy", "ipFamilyPolicy")])
+    w.write(0, f"IP Families:\t{joined(spec.get('ipFamilies') or []) or NONE}\n")
     w.write(0, f"IP:\t{spec.get('clusterIP', '')}\n")
-    w.write(0, f"IPs:\t{','.join(spec.get('clusterIPs') or []) or NONE}\n")
-    if spec.get("externalIPs"):
-        w.write(0, f"External IPs:\t{','.join(spec['externalIPs'])}\n")
-    if spec.get("loadBalancerIP"):
-        w.write(0, f"Desired LoadBalancer IP:\t{spec['loadBalancerIP']}\n")
-    if spec.get("externalName"):
-        w.write(0, f"External Name:\t{spec['externalName']}\n")
+    w.write(0, f"IPs:\t{joined(spec.get('clusterIPs') or []) or NONE}\n")
+    optional_rows(w, spec, [("External IPs", "externalIPs", joined), ("Desired LoadBalancer IP", "loadBalancerIP"),
+                            ("External Name", "externalName")])
     ingress = (st.get("loadBalancer") or {}).get("ingress") or []
     if ingress:
         parts = [(i["ip"] + (f" ({i['ipMode']})" if i.get("ipMode") else "")) if i.get("ip") else i.get("hostname", "")
@@ -747,16 +758,11 @@ def describe_service(w, svc, related, events):
             w.write(0, f"NodePort:\t{name}\t{p['nodePort']}/{proto}\n")
         w.write(0, f"Endpoints:\t{format_endpoint_slices(slices, p.get('name', ''))}\n")
     w.write(0, f"Session Affinity:\t{spec.get('sessionAffinity', '')}\n")
-    if spec.get("externalTrafficPolicy"):
-        w.write(0, f"External Traffic Policy:\t{spec['externalTrafficPolicy']}\n")
-    if spec.get("internalTrafficPolicy"):
-        w.write(0, f"Internal Traffic Policy:\t{spec['internalTrafficPolicy']}\n")
-    if spec.get("healthCheckNodePort"):
-        w.write(0, f"HealthCheck NodePort:\t{spec['healthCheckNodePort']}\n")
-    if spec.get("loadBalancerSourceRanges"):
-        w.write(0, f"LoadBalancer Source Ranges:\t{','.join(spec['loadBalancerSourceRanges'])}\n")
-    if spec.get("trafficDistribution"):
-        w.write(0, f"Traffic Distribution:\t{spec['trafficDistribution']}\n")
+    optional_rows(w, spec, [("External Traffic Policy", "externalTrafficPolicy"),
+                            ("Internal Traffic Policy", "internalTrafficPolicy"),
+                            ("HealthCheck NodePort", "healthCheckNodePort"),
+                            ("LoadBalancer Source Ranges", "loadBalancerSourceRanges", joined),
+                            ("Traffic Distribution", "trafficDistribution")])
     describe_events(w, events)
 
 
@@ -766,19 +772,8 @@ def format_endpoint_slices(slices: list, port_name: str) -> str:
     out, count, more, limit = [], 0, False, 3
     for s in slices:
         eps = s.get("endpoints") or []
-        ports = s.get("ports") or []
-        if not ports:
-            for e in eps:
-                if len(out) == limit:
-                    more = True
-                if (e.get("conditions") or {}).get("ready") is False:
-                    continue
-                if not more:
-                    out.append((e.get("addresses") or [""])[0])
-                count += 1
-            continue
-        for p in ports:
-            if (p.get("name") or "") != port_name:
+        for p in s.get("ports") or [None]:  # a slice without ports lists bare addresses
+            if p is not None and (p.get("name") or "") != port_name:
                 continue
             for e in eps:
                 if len(out) == limit:
@@ -787,7 +782,9 @@ def format_endpoint_slices(slices: list, port_name: str) -> str:
                     continue
                 if not more:
                     addr = (e.get("addresses") or [""])[0]
-                    out.append(f"[{addr}]:{p.get('port')}" if ":" in addr else f"{addr}:{p.get('port')}")
+                    if p is not None:
+                        addr = f"[{addr}]:{p.get('port')}" if ":" in addr else f"{addr}:{p.get('port')}"
+                    out.append(addr)
                 count += 1
     text = ",".join(out)
     return f"{text} + {count - limit} more..." if more else text
@@ -803,8 +800,7 @@ def describe_endpoints(w, ep, related, events):
                    f"{','.join(a.get('ip', '') for a in s.get('notReadyAddresses') or []) or NONE}\n")
         if s.get("ports"):
             w.write(1, "Ports:\n")
-            w.write(2, "Name\tPort\tProtocol\n")
-            w.write(2, "----\t----\t--------\n")
+            table_header(w, 2, "Name", "Port", "Protocol")
             for p in s["ports"]:
                 w.write(2, f"{p.get('name') or '<unset>'}\t{p.get('port')}\t{p.get('protocol', 'TCP')}\n")
         w.write(0, "\n")
@@ -834,8 +830,8 @@ def describe_node(w, node, related, events):
         w.write(1, f"AcquireTime:\t{rfc1123z(ls['acquireTime']) if ls.get('acquireTime') else '<unset>'}\n")
         w.write(1, f"RenewTime:\t{rfc1123z(ls['renewTime']) if ls.get('renewTime') else '<unset>'}\n")
     if st.get("conditions"):
-        w.write(0, "Conditions:\n  Type\tStatus\tLastHeartbeatTime\tLastTransitionTime\tReason\tMessage\n")
-        w.write(1, "----\t------\t-----------------\t------------------\t------\t-------\n")
+        w.write(0, "Conditions:\n")
+        table_header(w, 1, "Type", "Status", "LastHeartbeatTime", "LastTransitionTime", "Reason", "Message")
         for c in st["conditions"]:
             w.write(1, f"{c.get('type')} \t{c.get('status')} \t{rfc1123z(c.get('lastHeartbeatTime'))} \t"
                        f"{rfc1123z(c.get('lastTransitionTime'))} \t{c.get('reason', '')} \t{c.get('message', '')}\n")
@@ -855,12 +851,7 @@ def describe_node(w, node, related, events):
                        ("Container Runtime Version", "containerRuntimeVersion"),
                        ("Kubelet Version", "kubeletVersion"), ("Kube-Proxy Version", "kubeProxyVersion")):
         w.write(0, f"  {title}:\t{info.get(key, '')}\n")
-    if spec.get("podCIDR"):
-        w.write(0, f"PodCIDR:\t{spec['podCIDR']}\n")
-    if spec.get("podCIDRs"):
-        w.write(0, f"PodCIDRs:\t{','.join(spec['podCIDRs'])}\n")
-    if spec.get("providerID"):
-        w.write(0, f"ProviderID:\t{spec['providerID']}\n")
+    optional_rows(w, spec, [("PodCIDR", "podCIDR"), ("PodCIDRs", "podCIDRs", joined), ("ProviderID", "providerID")])
     pods = [p for p in related.list("Pod", None)
             if (p.get("spec") or {}).get("nodeName") == m.get("name")
             and (p.get("status") or {}).get("phase") not in ("Succeeded", "Failed")]
@@ -912,8 +903,7 @@ def describe_node_resource(w, node: dict, pods: list) -> None:
         return int(q.int_value() / a.int_value() * 100) if a.int_value() else 0
 
     w.write(0, f"Non-terminated Pods:\t({len(pods)} in total)\n")
-    w.write(1, "Namespace\tName\t\tCPU Requests\tCPU Limits\tMemory Requests\tMemory Limits\tAge\n")
-    w.write(1, "---------\t----\t\t------------\t----------\t---------------\t-------------\t---\n")
+    table_header(w, 1, "Namespace", "Name", "", "CPU Requests", "CPU Limits", "Memory Requests", "Memory Limits", "Age")
     reqs: dict = {}
     lims: dict = {}
     for p in pods:
@@ -928,8 +918,7 @@ def describe_node_resource(w, node: dict, pods: list) -> None:
         w.write(1, f"{p['metadata'].get('namespace')}\t{p['metadata']['name']}\t\t" + "\t".join(cells)
                    + f"\t{since(p['metadata'].get('creationTimestamp'))}\n")
     w.write(0, "Allocated resources:\n  (Total limits may be over 100 percent, i.e., overcommitted.)\n")
-    w.write(1, "Resource\tRequests\tLimits\n")
-    w.write(1, "--------\t--------\t------\n")
+    table_header(w, 1, "Resource", "Requests", "Limits")
     for r in ("cpu", "memory", "ephemeral-storage"):
         rq, lm = reqs.get(r, zero), lims.get(r, zero)
         w.write(1, f"{r}\t{rq} ({pct(rq, r)}%)\t{lm} ({pct(lm, r)}%)\n")
@@ -942,8 +931,7 @@ def describe_namespace(w, ns, related, events):
     conds = (ns.get("status") or {}).get("conditions") or []
     if conds:
         w.write(0, "Conditions:\n")
-        w.write(1, "Type\tStatus\tLastTransitionTime\tReason\tMessage\n")
-        w.write(1, "----\t------\t------------------\t------\t-------\n")
+        table_header(w, 1, "Type", "Status", "LastTransitionTime", "Reason", "Message")
         for c in conds:
             w.write(1, f"{c.get('type')}\t{c.get('status')}\t{rfc1123z(c.get('lastTransitionTime'))}\t"
                        f"{c.get('reason', '')}\t{c.get('message', '')}\n")
@@ -1067,8 +1055,7 @@ def describe_hpa(w, hpa, related, events):
     w.write(0, f"{st.get('currentReplicas', 0)} current / {st.get('desiredReplicas', 0)} desired\n")
     if st.get("conditions"):
         w.write(0, "Conditions:\n")
-        w.write(1, "Type\tStatus\tReason\tMessage\n")
-        w.write(1, "----\t------\t------\t-------\n")
+        table_header(w, 1, "Type", "Status", "Reason", "Message")
         for c in st["conditions"]:
             w.write(1, f"{c.get('type')}\t{c.get('status')}\t{c.get('reason', '')}\t{c.get('message', '')}\n")
     describe_events(w, events)
@@ -1083,8 +1070,7 @@ def describe_endpointslice(w, eps, related, events):
         w.write(0, "Ports: <unset>\n")
     else:
         w.write(0, "Ports:\n")
-        w.write(1, "Name\tPort\tProtocol\n")
-        w.write(1, "----\t----\t--------\n")
+        table_header(w, 1, "Name", "Port", "Protocol")
         for p in ports:
             w.write(1, f"{p.get('name') or '<unset>'}\t{p.get('port', '<unset>')}\t{p.get('protocol', 'TCP')}\n")
     endpoints = eps.get("endpoints") or []

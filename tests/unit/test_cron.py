@@ -3,10 +3,12 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import re
 
 import pytest
 
-from pkubectl.controllers import cron, cronjob
+from pkubectl.api import cron
+from pkubectl.controllers import cronjob
 
 
 def ts(text: str) -> float:
@@ -122,3 +124,27 @@ def test_job_names_and_annotations():
     manual = cronjob.job_from_cronjob(c, "now")
     assert manual["metadata"]["name"] == "now"
     assert manual["metadata"]["annotations"]["cronjob.kubernetes.io/instantiate"] == "manual"
+
+
+@pytest.mark.parametrize("spec", ["+5 * * * *", "*-3 * * * *", "0 9 * * ?", "@every 1h", "TZ=UTC 0 * * * *"])
+def test_what_validation_accepts_the_controller_runs(spec):
+    # one parser for both: a schedule the API lets in never fails in the controller
+    assert cron.schedule_error(spec) is None
+    assert cron.parse(spec, "UTC").next(ts("2024-01-01 00:00")) is not None
+
+
+@pytest.mark.parametrize("spec,message", [
+    ("", "empty spec string"),
+    ("@every 5 minutes", 'failed to parse duration @every 5 minutes: time: invalid duration "5 minutes"'),
+    ("*/-5 * * * *", "negative number (-5) not allowed: -5"),
+    ("TZ=UTC", "expected exactly 5 fields, found 0: []"),
+])
+def test_parse_errors_are_robfig_texts(spec, message):
+    assert cron.schedule_error(spec) == message
+    with pytest.raises(cron.ScheduleError, match=message and "^" + re.escape(message) + "$"):
+        cron.Schedule(spec)
+
+
+def test_every_below_a_second_runs_every_second():
+    assert cron.parse("@every -5s").every == 1.0
+    assert cron.parse("@every 200ms").next(10.0) == 11.0

@@ -1,12 +1,16 @@
-"""Cron schedules as the CronJob controller reads them (robfig/cron v3, ParseStandard).
+"""Cron schedules (robfig/cron v3, ParseStandard): one parser for the API and the controller.
 
     parse("*/5 9-17 * * mon-fri", "Europe/Paris").next(after_epoch) -> epoch seconds
+    schedule_error("61 * * * *") -> "end of range (61) above maximum (59): 61"
+
+Validation (``pkubectl.api.validation``) takes robfig's error text from ``schedule_error``;
+the CronJob controller evaluates the schedules the API accepted with ``Schedule.next``.
+Both read the same fields, so what the API lets in is exactly what the controller runs.
 
 Five fields (minute hour day-of-month month day-of-week) with lists, ranges, steps and
 names (jan..dec, sun..sat), `?` as `*`, the descriptors @yearly/@annually, @monthly,
 @weekly, @daily/@midnight, @hourly, and @every <Go duration> (robfig accepts it, so
-Kubernetes does too). Syntax errors are robfig's own texts: pkubectl.api.validation
-holds the checker, this module only evaluates schedules the API already accepted.
+Kubernetes does too). Errors are robfig's own texts, word for word (kubectl shows them).
 
 Day matching follows robfig (and Vixie cron): when both day-of-month and day-of-week are
 restricted (neither starts with `*`), a day matches if either does; otherwise both must.
@@ -18,6 +22,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+from pkubectl.api.formats import go_quote
+
 MONTHS = {m: i + 1 for i, m in enumerate(("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep",
                                           "oct", "nov", "dec"))}
 DAYS = {d: i for i, d in enumerate(("sun", "mon", "tue", "wed", "thu", "fri", "sat"))}
@@ -28,6 +34,7 @@ DESCRIPTORS = {
     "@weekly": "0 0 * * 0", "@daily": "0 0 * * *", "@midnight": "0 0 * * *", "@hourly": "0 * * * *",
 }
 GO_UNITS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}
+_GO_DURATION = re.compile(r"^[-+]?((\d+(\.\d*)?|\.\d+)(ns|us|µs|ms|s|m|h))+$")
 SEARCH_YEARS = 5  # robfig gives up after five years without a match (e.g. "0 0 30 2 *")
 
 
@@ -36,58 +43,107 @@ class ScheduleError(ValueError):
 
 
 def parse_go_duration(text: str) -> float:
-    """`1h30m`, `90s`, `1.5h` -> seconds (Go's time.ParseDuration, positive only here)."""
-    parts = re.findall(r"(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|ms|s|m|h)", text)
-    if not parts or "".join(n + u for n, u in parts) != text:
-        raise ScheduleError(f'time: invalid duration "{text}"')
-    return sum(float(n) * GO_UNITS[u] for n, u in parts)
+    """`1h30m`, `90s`, `1.5h`, `-2m` -> seconds (Go's time.ParseDuration)."""
+    if not _GO_DURATION.match(text):
+        raise ScheduleError(f"time: invalid duration {go_quote(text)}")
+    seconds = sum(float(n) * GO_UNITS[u] for n, u in re.findall(r"(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|ms|s|m|h)", text))
+    return -seconds if text.startswith("-") else seconds
 
 
-def _number(text: str, names: dict) -> int:
-    if text.lower() in names:
-        return names[text.lower()]
-    if not text.isdigit():
-        raise ScheduleError(f"failed to parse int from {text}")
-    return int(text)
+def _int(text: str) -> int:
+    """robfig's mustParseInt: strconv.Atoi, then no negatives."""
+    if not re.fullmatch(r"[+-]?\d+", text):
+        raise ScheduleError(f"failed to parse int from {text}: strconv.Atoi: parsing {go_quote(text)}: invalid syntax")
+    number = int(text)
+    if number < 0:
+        raise ScheduleError(f"negative number ({number}) not allowed: {text}")
+    return number
+
+
+def _int_or_name(text: str, names: dict) -> int:
+    return names[text.lower()] if text.lower() in names else _int(text)
+
+
+def _range(expr: str, low: int, high: int, names: dict) -> tuple[range, bool]:
+    """robfig's getRange for one comma-separated part: (values, star), where star = the part
+    is `*` or `?` with no step above 1 (robfig's starBit, which drives the day-matching rule)."""
+    range_and_step = expr.split("/")
+    low_and_high = range_and_step[0].split("-")
+    star = low_and_high[0] in ("*", "?")
+    if star:
+        start, end = low, high
+    else:
+        start = _int_or_name(low_and_high[0], names)
+        if len(low_and_high) == 1:
+            end = start
+        elif len(low_and_high) == 2:
+            end = _int_or_name(low_and_high[1], names)
+        else:
+            raise ScheduleError(f"too many hyphens: {expr}")
+    if len(range_and_step) == 2:
+        step = _int(range_and_step[1])
+        if len(low_and_high) == 1:
+            end = high  # "N/step" means "N-max/step"
+        star = star and step <= 1
+    elif len(range_and_step) > 2:
+        raise ScheduleError(f"too many slashes: {expr}")
+    else:
+        step = 1
+    if start < low:
+        raise ScheduleError(f"beginning of range ({start}) below minimum ({low}): {expr}")
+    if end > high:
+        raise ScheduleError(f"end of range ({end}) above maximum ({high}): {expr}")
+    if start > end:
+        raise ScheduleError(f"beginning of range ({start}) beyond end of range ({end}): {expr}")
+    if step == 0:
+        raise ScheduleError(f"step of range should be a positive number: {expr}")
+    return range(start, end + 1, step), star
 
 
 def _field(text: str, low: int, high: int, names: dict) -> tuple[frozenset, bool]:
-    """(allowed values, star) for one field; star = the field starts with * or ? and has
-    no step above 1 (robfig's starBit, which drives the day-matching rule)."""
+    """(allowed values, star) for one field: the union of its comma-separated parts."""
     values: set[int] = set()
     star = False
     for expr in text.split(","):
-        range_part, _, step_part = expr.partition("/")
-        step = _number(step_part, {}) if step_part else 1
-        if range_part in ("*", "?"):
-            start, end = low, high
-            star = star or step == 1
-        else:
-            lo_text, dash, hi_text = range_part.partition("-")
-            start = _number(lo_text, names)
-            end = _number(hi_text, names) if dash else (high if step_part else start)
-        if start < low or end > high or start > end or step < 1:
-            raise ScheduleError(f"invalid range: {expr}")
-        values.update(range(start, end + 1, step))
+        part, part_star = _range(expr, low, high, names)
+        values.update(part)
+        star = star or part_star
     return frozenset(values), star
 
 
+def split_zone(spec: str) -> tuple[str | None, str]:
+    """A `TZ=`/`CRON_TZ=` prefix, as robfig reads it: (zone name or None, the rest)."""
+    if not spec.startswith(("TZ=", "CRON_TZ=")):
+        return None, spec
+    if " " not in spec.strip():
+        return spec.split("=", 1)[1].strip(), ""
+    prefix, rest = spec.split(None, 1)
+    return prefix.split("=", 1)[1], rest
+
+
 class Schedule:
-    """A parsed schedule; next(t) is the first activation strictly after epoch t."""
+    """A parsed schedule; next(t) is the first activation strictly after epoch t. A
+    `TZ=` prefix is skipped here (its zone is parse()'s business); a bad spec raises
+    ScheduleError with robfig's text."""
 
     def __init__(self, spec: str, tz: dt.tzinfo | None = None):
         self.spec = spec
         self.tz = tz
         self.every: float | None = None
-        text = spec.strip()
-        if text.startswith("@every "):
-            self.every = parse_go_duration(text[len("@every "):].strip())
-            if self.every < 1:
-                self.every = 1.0  # robfig: "delays of less than a second are not supported"
-            return
-        text = DESCRIPTORS.get(text, text)
+        if not spec:
+            raise ScheduleError("empty spec string")
+        _, text = split_zone(spec)
         if text.startswith("@"):
-            raise ScheduleError(f"unrecognized descriptor: {text}")
+            if text.startswith("@every "):
+                try:
+                    every = parse_go_duration(text[len("@every "):])
+                except ScheduleError as e:
+                    raise ScheduleError(f"failed to parse duration {text}: {e}") from None
+                self.every = max(every, 1.0)  # robfig: "delays of less than a second are not supported"
+                return
+            if text not in DESCRIPTORS:
+                raise ScheduleError(f"unrecognized descriptor: {text}")
+            text = DESCRIPTORS[text]
         fields = text.split()
         if len(fields) != 5:
             raise ScheduleError(f"expected exactly 5 fields, found {len(fields)}: [{' '.join(fields)}]")
@@ -170,8 +226,15 @@ def zone(name: str | None) -> dt.tzinfo | None:
 def parse(spec: str, time_zone: str | None = None) -> Schedule:
     """Parse a CronJob schedule. A `TZ=`/`CRON_TZ=` prefix is honoured as robfig does
     (the API refuses it for CronJobs, but a schedule string alone may carry one)."""
-    text = spec.strip()
-    if text.startswith(("TZ=", "CRON_TZ=")):
-        prefix, _, text = text.partition(" ")
-        time_zone = prefix.split("=", 1)[1]
-    return Schedule(text, zone(time_zone))
+    prefix_zone, _ = split_zone(spec)
+    return Schedule(spec, zone(prefix_zone or time_zone))
+
+
+def schedule_error(spec: str) -> str | None:
+    """robfig's ParseStandard error text for ``spec``, or None if it parses. A `TZ=`
+    prefix's zone is not looked up: the API refuses the prefix with its own message."""
+    try:
+        Schedule(spec)
+    except ScheduleError as e:
+        return str(e)
+    return None
