@@ -36,7 +36,7 @@ def is_taint_arg(word: str) -> bool:
 
 def parse_taint(spec: str) -> Taint:
     """`key=value:effect`, `key:effect` or `key` (kubectl's parseTaint, with its texts)."""
-    from pkubectl.api import validation
+    from pkubectl.api import formats
 
     parts = spec.split(":")
     value, effect = "", ""
@@ -52,12 +52,12 @@ def parse_taint(spec: str) -> Taint:
         key = kv[0]
         if len(kv) == 2:
             value = kv[1]
-            problems = validation.is_label_value(value)
+            problems = formats.is_label_value(value)
             if problems:
                 raise CliError(f"invalid taint spec: {spec}, {'; '.join(problems)}")
     else:
         raise CliError(f"invalid taint spec: {spec}")
-    problems = validation.is_qualified_name(key)
+    problems = formats.is_qualified_name(key)
     if problems:
         raise CliError(f"invalid taint spec: {spec}, {'; '.join(problems)}")
     return Taint(key, value, effect)
