@@ -99,6 +99,7 @@ FLAG_TABLE = [
     [['--no-headers'], "When using the default or custom-column output format, don't print headers (default print headers).", False, False],
     [['--no-headers'], "When using the default or custom-column output format, don't print headers.", False, False],
     [['--no-headers'], "When using the default output format, don't print headers.", False, False],
+    [['--no-preserve'], "The copied file/directory's ownership and permissions will not be preserved in the container", False, False],
     [['--node-port'], 'Port used to expose the service on each node in a cluster.', True, False],
     [['--now'], 'If true, resources are signaled for immediate shutdown (same as --grace-period=1).', False, False],
     [['--output', '-o'], 'Format in which to render the schema (plaintext, plaintext-openapiv2)', True, False],
@@ -132,6 +133,7 @@ FLAG_TABLE = [
     [['--resource-version'], 'Precondition for resource version. Requires that the current resource version match this value in order to scale.', True, False],
     [['--restart'], 'The restart policy for this Pod. Legal values [Always, OnFailure, Never].', True, False],
     [['--restart'], "job's restart policy. supported values: OnFailure, Never", True, False],
+    [['--retries'], 'Set number of retries to complete a copy operation from a container. Specify 0 to disable or any negative value for infinite retrying. The default is 0 (no retry).', True, False],
     [['--revision'], 'Pin to a specific revision for showing its status. Defaults to 0 (last revision).', True, False],
     [['--revision'], 'See the details, including podTemplate of the revision specified', True, False],
     [['--rm'], 'If true, delete the pod after it exits. Only valid when attaching to the container.', False, False],
@@ -190,24 +192,24 @@ SPEC = {
   'annotate': {
    'help': 'Update the annotations on a resource',
    'args': True,
-   'flags': [5, 7, 26, 36, 42, 44, 72, 79, 89, 99, 102, 122, 125, 135]},
+   'flags': [5, 7, 26, 36, 42, 44, 72, 79, 89, 100, 103, 123, 126, 137]},
   'api-resources': {
    'help': 'Print the supported API resources on the server',
-   'flags': [10, 13, 26, 72, 89, 90, 93, 99, 145, 171]},
+   'flags': [10, 13, 26, 72, 89, 90, 93, 100, 147, 173]},
   'api-versions': {
    'help': 'Print the supported API versions on the server, in the form of "group/version"',
    'flags': [26, 72, 89]},
   'apply': {
    'help': 'Apply a configuration to a resource by file name or stdin',
-   'flags': [4, 26, 36, 44, 51, 72, 89, 99, 117, 122, 135, 137, 170]},
+   'flags': [4, 26, 36, 44, 51, 72, 89, 100, 118, 123, 137, 139, 172]},
   'attach': {
    'help': 'Attach to a process that is already running inside an existing container',
    'args': True,
-   'flags': [22, 26, 72, 89, 107, 119, 150, 164]},
+   'flags': [22, 26, 72, 89, 108, 120, 152, 166]},
   'autoscale': {
    'help': 'Auto-scale a deployment, replica set, stateful set, or replication controller',
    'args': True,
-   'flags': [26, 27, 36, 41, 44, 72, 81, 84, 85, 88, 89, 99, 122, 132]},
+   'flags': [26, 27, 36, 41, 44, 72, 81, 84, 85, 88, 89, 100, 123, 134]},
   'cluster-info': {
    'help': 'Display addresses of the control plane and services with label kubernetes.io/cluster-service=true',
    'flags': [26, 72, 89]},
@@ -236,7 +238,7 @@ SPEC = {
     'get-contexts': {
      'help': 'Display one or many contexts from the kubeconfig file',
      'args': True,
-     'flags': [72, 93, 99]},
+     'flags': [72, 93, 100]},
     'rename-context': {
      'help': 'Rename a context from the kubeconfig file',
      'args': True,
@@ -244,11 +246,11 @@ SPEC = {
     'set-cluster': {
      'help': 'Set a cluster entry in kubeconfig: a pkube cluster is a state directory',
      'args': True,
-     'flags': [72, 106, 136]},
+     'flags': [72, 107, 138]},
     'set-context': {
      'help': 'Set a context entry in kubeconfig',
      'args': True,
-     'flags': [18, 28, 72, 89, 169]},
+     'flags': [18, 28, 72, 89, 171]},
     'use': {
      'help': 'Set the current-context in a kubeconfig file',
      'hidden': True,
@@ -260,60 +262,64 @@ SPEC = {
      'flags': [72]},
     'view': {
      'help': 'Display merged kubeconfig settings or a specified kubeconfig file',
-     'flags': [26, 45, 72, 86, 99, 120]}}},
+     'flags': [26, 45, 72, 86, 100, 121]}}},
   'cordon': {
    'help': 'Mark node as unschedulable',
    'args': True,
-   'flags': [26, 36, 72, 135]},
+   'flags': [26, 36, 72, 137]},
+  'cp': {
+   'help': 'Copy files and directories to and from containers',
+   'args': True,
+   'flags': [22, 26, 72, 89, 96, 130]},
   'create': {
    'help': 'Create a resource from a file or from stdin',
-   'flags': [26, 36, 44, 72, 89, 99, 122, 132, 170],
+   'flags': [26, 36, 44, 72, 89, 100, 123, 134, 172],
    'commands': {
     'cj': {
      'help': 'Create a cron job with the specified name',
      'hidden': True,
      'args': True,
-     'flags': [26, 36, 66, 72, 89, 99, 128, 132, 133]},
+     'flags': [26, 36, 66, 72, 89, 100, 129, 134, 135]},
     'cm': {
      'help': 'Create a config map based on a file, directory, or specified literal value',
      'hidden': True,
      'args': True,
-     'flags': [26, 36, 54, 56, 58, 72, 89, 99, 132]},
+     'flags': [26, 36, 54, 56, 58, 72, 89, 100, 134]},
     'configmap': {
      'help': 'Create a config map based on a file, directory, or specified literal value',
      'args': True,
-     'flags': [26, 36, 54, 56, 58, 72, 89, 99, 132]},
+     'flags': [26, 36, 54, 56, 58, 72, 89, 100, 134]},
     'cronjob': {
      'help': 'Create a cron job with the specified name',
      'args': True,
-     'flags': [26, 36, 66, 72, 89, 99, 128, 132, 133]},
+     'flags': [26, 36, 66, 72, 89, 100, 129, 134, 135]},
     'deploy': {
      'help': 'Create a deployment with the specified name',
      'hidden': True,
      'args': True,
-     'flags': [26, 36, 67, 72, 89, 99, 110, 124, 132]},
+     'flags': [26, 36, 67, 72, 89, 100, 111, 125, 134]},
     'deployment': {
      'help': 'Create a deployment with the specified name',
      'args': True,
-     'flags': [26, 36, 67, 72, 89, 99, 110, 124, 132]},
+     'flags': [26, 36, 67, 72, 89, 100, 111, 125, 134]},
     'job': {
      'help': 'Create a job with the specified name',
      'args': True,
-     'flags': [26, 36, 53, 66, 72, 89, 99, 132]},
+     'flags': [26, 36, 53, 66, 72, 89, 100, 134]},
     'namespace': {
      'help': 'Create a namespace with the specified name',
      'args': True,
-     'flags': [26, 36, 72, 89, 99, 132]},
+     'flags': [26, 36, 72, 89, 100, 134]},
     'ns': {
      'help': 'Create a namespace with the specified name',
      'hidden': True,
      'args': True,
-     'flags': [26, 36, 72, 89, 99, 132]},
+     'flags': [26, 36, 72, 89, 100, 134]},
     'sa': {
      'help': 'Create a service account with the specified name',
      'hidden': True,
      'args': True,
-     'flags': [26, 36, 72, 89, 99, 132]},
+     'flags': [26, 36, 72, 89, 100, 134]},
     'secret': {
      'help': 'Create a secret using a specified subcommand',
      'flags': [],
@@ -321,15 +327,15 @@ SPEC = {
       'docker-registry': {
        'help': 'Create a new secret for use with Docker registries',
        'args': True,
-       'flags': [26, 32, 33, 34, 35, 36, 72, 89, 99, 132]},
+       'flags': [26, 32, 33, 34, 35, 36, 72, 89, 100, 134]},
       'generic': {
        'help': 'Create a secret from a local file, directory, or literal value',
        'args': True,
-       'flags': [26, 36, 55, 57, 59, 72, 89, 99, 132, 166]},
+       'flags': [26, 36, 55, 57, 59, 72, 89, 100, 134, 168]},
       'tls': {
        'help': 'Create a TLS secret from the given public/private key pair',
        'args': True,
-       'flags': [15, 26, 36, 70, 72, 89, 99, 132]}}},
+       'flags': [15, 26, 36, 70, 72, 89, 100, 134]}}},
     'service': {
      'help': 'Create a service using a specified subcommand',
      'flags': [],
@@ -337,23 +343,23 @@ SPEC = {
       'clusterip': {
        'help': 'Create a ClusterIP service',
        'args': True,
-       'flags': [20, 26, 36, 40, 72, 89, 96, 99, 132, 154]},
+       'flags': [20, 26, 36, 40, 72, 89, 97, 100, 134, 156]},
       'externalname': {
        'help': 'Create a ExternalName service',
        'args': True,
-       'flags': [20, 26, 36, 40, 72, 89, 96, 99, 132, 154]},
+       'flags': [20, 26, 36, 40, 72, 89, 97, 100, 134, 156]},
       'loadbalancer': {
        'help': 'Create a LoadBalancer service',
        'args': True,
-       'flags': [20, 26, 36, 40, 72, 89, 96, 99, 132, 154]},
+       'flags': [20, 26, 36, 40, 72, 89, 97, 100, 134, 156]},
       'nodeport': {
        'help': 'Create a NodePort service',
        'args': True,
-       'flags': [20, 26, 36, 40, 72, 89, 96, 99, 132, 154]}}},
+       'flags': [20, 26, 36, 40, 72, 89, 97, 100, 134, 156]}}},
     'serviceaccount': {
      'help': 'Create a service account with the specified name',
      'args': True,
-     'flags': [26, 36, 72, 89, 99, 132]},
+     'flags': [26, 36, 72, 89, 100, 134]},
     'svc': {
      'help': 'Create a service using a specified subcommand',
      'hidden': True,
@@ -362,76 +368,76 @@ SPEC = {
       'clusterip': {
        'help': 'Create a ClusterIP service',
        'args': True,
-       'flags': [20, 26, 36, 40, 72, 89, 96, 99, 132, 154]},
+       'flags': [20, 26, 36, 40, 72, 89, 97, 100, 134, 156]},
       'externalname': {
        'help': 'Create a ExternalName service',
        'args': True,
-       'flags': [20, 26, 36, 40, 72, 89, 96, 99, 132, 154]},
+       'flags': [20, 26, 36, 40, 72, 89, 97, 100, 134, 156]},
       'loadbalancer': {
        'help': 'Create a LoadBalancer service',
        'args': True,
-       'flags': [20, 26, 36, 40, 72, 89, 96, 99, 132, 154]},
+       'flags': [20, 26, 36, 40, 72, 89, 97, 100, 134, 156]},
       'nodeport': {
        'help': 'Create a NodePort service',
        'args': True,
-       'flags': [20, 26, 36, 40, 72, 89, 96, 99, 132, 154]}}}}},
+       'flags': [20, 26, 36, 40, 72, 89, 97, 100, 134, 156]}}}}},
   'delete': {
    'help': 'Delete resources by file names, stdin, resources and names, or by resources and label selector',
    'args': True,
-   'flags': [1, 7, 14, 26, 36, 42, 44, 50, 61, 65, 72, 89, 97, 99, 122, 135, 157, 172]},
+   'flags': [1, 7, 14, 26, 36, 42, 44, 50, 61, 65, 72, 89, 98, 100, 123, 137, 159, 174]},
   'describe': {
    'help': 'Show details of a specific resource or group of resources',
    'args': True,
-   'flags': [7, 16, 26, 44, 72, 89, 122, 135, 139]},
+   'flags': [7, 16, 26, 44, 72, 89, 123, 137, 141]},
   'diff': {
    'help': 'Diff the live version against what apply would make it. Exit 1 when they differ',
-   'flags': [26, 44, 72, 89, 122, 135]},
+   'flags': [26, 44, 72, 89, 123, 137]},
   'drain': {
    'help': 'Drain node in preparation for maintenance',
    'args': True,
-   'flags': [26, 30, 31, 36, 49, 60, 62, 72, 109, 135, 159]},
+   'flags': [26, 30, 31, 36, 49, 60, 62, 72, 110, 137, 161]},
   'edit': {
    'help': 'Edit a resource on the server',
    'args': True,
-   'flags': [26, 44, 72, 89, 99, 122, 177]},
+   'flags': [26, 44, 72, 89, 100, 123, 179]},
   'events': {
    'help': 'List events',
-   'flags': [7, 26, 47, 72, 89, 95, 99, 168, 173]},
+   'flags': [7, 26, 47, 72, 89, 95, 100, 170, 175]},
   'exec': {
    'help': 'Execute a command in a container',
    'args': True,
-   'flags': [22, 26, 72, 89, 108, 119, 150, 164]},
+   'flags': [22, 26, 72, 89, 109, 120, 152, 166]},
   'explain': {
    'help': 'Describe fields and structure of various resources',
    'args': True,
-   'flags': [11, 26, 72, 82, 89, 98, 121]},
+   'flags': [11, 26, 72, 82, 89, 99, 122]},
   'expose': {
    'help': 'Expose a resource as a new Kubernetes service',
    'args': True,
-   'flags': [19, 26, 36, 39, 44, 72, 75, 80, 87, 89, 99, 111, 116, 122, 134, 138, 153, 167]},
+   'flags': [19, 26, 36, 39, 44, 72, 75, 80, 87, 89, 100, 112, 117, 123, 136, 140, 155, 169]},
   'get': {
    'help': 'Display one or many resources',
    'args': True,
-   'flags': [7, 8, 16, 26, 42, 44, 64, 72, 73, 89, 94, 99, 100, 122, 135, 140, 141, 142, 146, 155, 174, 176]},
+   'flags': [7, 8, 16, 26, 42, 44, 64, 72, 73, 89, 94, 100, 101, 123, 137, 142, 143, 144, 148, 157, 176, 178]},
   'label': {
    'help': 'Update the labels on a resource',
    'args': True,
-   'flags': [5, 7, 26, 36, 42, 44, 72, 79, 89, 99, 102, 122, 125, 135]},
+   'flags': [5, 7, 26, 36, 42, 44, 72, 79, 89, 100, 103, 123, 126, 137]},
   'logs': {
    'help': 'Print the logs for a container in a pod or specified resource',
    'args': True,
-   'flags': [6, 23, 26, 46, 63, 72, 77, 83, 89, 108, 113, 115, 135, 143, 144, 152, 161]},
+   'flags': [6, 23, 26, 46, 63, 72, 77, 83, 89, 109, 114, 116, 137, 145, 146, 154, 163]},
   'patch': {
    'help': 'Update fields of a resource using strategic merge patch, a JSON merge patch, or a JSON patch',
    'args': True,
-   'flags': [26, 36, 44, 72, 89, 99, 104, 105, 122, 151, 165]},
+   'flags': [26, 36, 44, 72, 89, 100, 105, 106, 123, 153, 167]},
   'port-forward': {
    'help': 'Forward one or more local ports to a pod',
    'args': True,
-   'flags': [0, 26, 72, 89, 107]},
+   'flags': [0, 26, 72, 89, 108]},
   'replace': {
    'help': 'Replace a resource by file name or stdin',
-   'flags': [26, 36, 44, 50, 72, 89, 99, 122, 132]},
+   'flags': [26, 36, 44, 50, 72, 89, 100, 123, 134]},
   'rollout': {
    'help': 'Manage the rollout of one or many resources',
    'flags': [],
@@ -439,35 +445,35 @@ SPEC = {
     'history': {
      'help': 'View previous rollout revisions and configurations',
      'args': True,
-     'flags': [26, 44, 72, 89, 99, 122, 130, 135]},
+     'flags': [26, 44, 72, 89, 100, 123, 132, 137]},
     'pause': {
      'help': 'Mark the provided resource as paused',
      'args': True,
-     'flags': [26, 44, 72, 89, 99, 122, 135]},
+     'flags': [26, 44, 72, 89, 100, 123, 137]},
     'restart': {
      'help': 'Restart a resource',
      'args': True,
-     'flags': [26, 44, 72, 89, 99, 122, 135]},
+     'flags': [26, 44, 72, 89, 100, 123, 137]},
     'resume': {
      'help': 'Resume a paused resource',
      'args': True,
-     'flags': [26, 44, 72, 89, 99, 122, 135]},
+     'flags': [26, 44, 72, 89, 100, 123, 137]},
     'status': {
      'help': 'Show the status of the rollout',
      'args': True,
-     'flags': [26, 44, 72, 89, 122, 129, 135, 156, 175]},
+     'flags': [26, 44, 72, 89, 123, 131, 137, 158, 177]},
     'undo': {
      'help': 'Roll back to a previous rollout',
      'args': True,
-     'flags': [26, 36, 44, 72, 89, 99, 122, 135, 162]}}},
+     'flags': [26, 36, 44, 72, 89, 100, 123, 137, 164]}}},
   'run': {
    'help': 'Create and run a particular image in a pod',
    'args': True,
-   'flags': [9, 12, 21, 26, 36, 37, 38, 68, 69, 72, 74, 76, 89, 99, 107, 112, 118, 127, 131, 149, 163]},
+   'flags': [9, 12, 21, 26, 36, 37, 38, 68, 69, 72, 74, 76, 89, 100, 108, 113, 119, 128, 133, 151, 165]},
   'scale': {
    'help': 'Set a new size for a deployment, replica set, replication controller, or stateful set',
    'args': True,
-   'flags': [3, 7, 26, 29, 36, 44, 72, 89, 99, 122, 123, 126, 135, 158]},
+   'flags': [3, 7, 26, 29, 36, 44, 72, 89, 100, 123, 124, 127, 137, 160]},
   'set': {
    'help': 'Set specific features on objects',
    'flags': [],
@@ -475,15 +481,15 @@ SPEC = {
     'env': {
      'help': 'Update environment variables on a pod template',
      'args': True,
-     'flags': [3, 25, 26, 36, 44, 52, 71, 72, 78, 89, 99, 101, 114, 122, 135]},
+     'flags': [3, 25, 26, 36, 44, 52, 71, 72, 78, 89, 100, 102, 115, 123, 137]},
     'image': {
      'help': 'Update existing container image(s) of resources',
      'args': True,
-     'flags': [3, 26, 36, 44, 72, 89, 99, 122, 135]}}},
+     'flags': [3, 26, 36, 44, 72, 89, 100, 123, 137]}}},
   'taint': {
    'help': 'Update the taints on one or more nodes',
    'args': True,
-   'flags': [2, 26, 36, 72, 99, 103, 135]},
+   'flags': [2, 26, 36, 72, 100, 104, 137]},
   'top': {
    'help': 'Display resource (CPU/memory) usage',
    'flags': [],
@@ -492,41 +498,41 @@ SPEC = {
      'help': 'Display resource (CPU/memory) usage of nodes',
      'hidden': True,
      'args': True,
-     'flags': [26, 72, 91, 135, 147]},
+     'flags': [26, 72, 91, 137, 149]},
     'node': {
      'help': 'Display resource (CPU/memory) usage of nodes',
      'args': True,
-     'flags': [26, 72, 91, 135, 147]},
+     'flags': [26, 72, 91, 137, 149]},
     'nodes': {
      'help': 'Display resource (CPU/memory) usage of nodes',
      'hidden': True,
      'args': True,
-     'flags': [26, 72, 91, 135, 147]},
+     'flags': [26, 72, 91, 137, 149]},
     'po': {
      'help': 'Display resource (CPU/memory) usage of pods',
      'hidden': True,
      'args': True,
-     'flags': [7, 24, 26, 43, 72, 89, 92, 135, 148]},
+     'flags': [7, 24, 26, 43, 72, 89, 92, 137, 150]},
     'pod': {
      'help': 'Display resource (CPU/memory) usage of pods',
      'args': True,
-     'flags': [7, 24, 26, 43, 72, 89, 92, 135, 148]},
+     'flags': [7, 24, 26, 43, 72, 89, 92, 137, 150]},
     'pods': {
      'help': 'Display resource (CPU/memory) usage of pods',
      'hidden': True,
      'args': True,
-     'flags': [7, 24, 26, 43, 72, 89, 92, 135, 148]}}},
+     'flags': [7, 24, 26, 43, 72, 89, 92, 137, 150]}}},
   'uncordon': {
    'help': 'Mark node as schedulable',
    'args': True,
-   'flags': [26, 36, 72, 135]},
+   'flags': [26, 36, 72, 137]},
   'version': {
    'help': 'Print the client and server version information for the current context',
-   'flags': [17, 26, 72, 89, 99]},
+   'flags': [17, 26, 72, 89, 100]},
   'wait': {
    'help': 'Wait for a specific condition on one or many resources',
    'args': True,
-   'flags': [3, 7, 26, 42, 44, 48, 72, 89, 99, 122, 135, 160]}},
+   'flags': [3, 7, 26, 42, 44, 48, 72, 89, 100, 123, 137, 162]}},
  'global_flags': [26, 72, 89]}
 
 SPEC["flag_table"] = FLAG_TABLE

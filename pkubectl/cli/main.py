@@ -40,6 +40,7 @@ COMMANDS: dict[str, str] = {
     "cordon": "pkubectl.cli.nodes",
     "taint": "pkubectl.cli.taint",
     "events": "pkubectl.cli.events",
+    "cp": "pkubectl.cli.cp",
     "uncordon": "pkubectl.cli.nodes",
     "drain": "pkubectl.cli.nodes",
     "scale": "pkubectl.cli.workloads",

@@ -113,6 +113,24 @@ def exec_in(target, argv: list, env: dict | None = None, cwd: str | None = None,
     "pid"/"create_time"); ``env`` and ``cwd`` override what it says. Without stdin the
     command reads from /dev/null.
     """
+    if tty and not _isatty(sys.stdin):
+        return _with_spawner(target, argv, env, cwd, lambda spawn: _exec_with_pty(spawn, stdin))
+    proc = popen_in(target, argv, env, cwd, stdin=None if stdin else subprocess.DEVNULL)
+    try:
+        code = proc.wait()
+    except KeyboardInterrupt:
+        proc.terminate()
+        code = proc.wait()
+    return 128 - code if code < 0 else code
+
+
+def popen_in(target, argv: list, env: dict | None = None, cwd: str | None = None, **popen_kw) -> subprocess.Popen:
+    """Start argv as exec_in does (the container's env, working dir and mount namespace)
+    and return the Popen; popen_kw are Popen's (stdin, stdout, stderr)."""
+    return _with_spawner(target, argv, env, cwd, lambda spawn: spawn(**popen_kw))
+
+
+def _with_spawner(target, argv, env, cwd, use):
     base_env, base_cwd = _target_env_cwd(target)
     base_env.update(env or {})
     base_env.setdefault("PATH", os.environ.get("PATH", "/usr/local/bin:/usr/bin:/bin"))
@@ -125,19 +143,10 @@ def exec_in(target, argv: list, env: dict | None = None, cwd: str | None = None,
         if problem:
             raise ExecError(problem)
     try:
-        spawn = _Spawner(argv, base_env, cwd, ns_fd)
-        if tty and not _isatty(sys.stdin):
-            return _exec_with_pty(spawn, stdin)
-        proc = spawn(stdin=None if stdin else subprocess.DEVNULL)
+        return use(_Spawner(argv, base_env, cwd, ns_fd))
     finally:
         if ns_fd is not None:
             os.close(ns_fd)
-    try:
-        code = proc.wait()
-    except KeyboardInterrupt:
-        proc.terminate()
-        code = proc.wait()
-    return 128 - code if code < 0 else code
 
 
 class _Spawner:
