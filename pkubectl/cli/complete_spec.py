@@ -29,6 +29,7 @@ FLAG_TABLE = [
     [['--container', '-c'], 'Print the logs of this container', True, False],
     [['--containers'], 'If present, print usage of containers within a pod.', False, False],
     [['--containers', '-c'], 'The names of containers in the selected pod templates to change - may use wildcards', True, False],
+    [['--containers', '-c'], 'The names of containers in the selected pod templates to change, all containers are selected by default - may use wildcards', True, False],
     [['--context'], 'The name of the kubeconfig context to use', True, False],
     [['--cpu'], 'Target CPU utilization over all the pods. When specified as a percentage (e.g."70%" for 70% of requested CPU) it will target average utilization. When specified as quantity (e.g."500m" for 500 milliCPU) it will target average value. Value without units is treated as a quantity with miliCPU being the unit (e.g."500" is "500m").', True, False],
     [['--current'], 'Modify the current context', False, False],
@@ -81,6 +82,7 @@ FLAG_TABLE = [
     [['--labels', '-l'], 'Labels to apply to the service created by this call.', True, False],
     [['--leave-stdin-open'], 'If the pod is started in interactive mode or with stdin, leave stdin open after the first attach completes. By default, stdin will be closed after the first attach completes.', False, False],
     [['--limit-bytes'], 'Maximum bytes of logs to return. Defaults to no limit.', True, False],
+    [['--limits'], "The resource requirement requests for this container. For example, 'cpu=100m,memory=256Mi'. Note that server side components may assign requests depending on the server configuration, such as limit ranges.", True, False],
     [['--list'], 'If true, display the environment and any changes in the standard format.', False, False],
     [['--list'], 'If true, display the labels/annotations for a given resource.', False, False],
     [['--load-balancer-ip'], 'IP to assign to the LoadBalancer. If empty, an ephemeral IP will be created and used.', True, False],
@@ -129,6 +131,7 @@ FLAG_TABLE = [
     [['--recursive', '-R'], 'Process the directory used in -f, --filename recursively.', False, False],
     [['--replicas'], 'The new desired number of replicas. Required.', True, False],
     [['--replicas', '-r'], 'Number of replicas to create. Default is 1.', True, False],
+    [['--requests'], "The resource requirement requests for this container. For example, 'cpu=100m,memory=256Mi'. Note that server side components may assign requests depending on the server configuration, such as limit ranges.", True, False],
     [['--resource-version'], 'If non-empty, the update will only succeed if this is the current resource-version for the object.', True, False],
     [['--resource-version'], 'Precondition for resource version. Requires that the current resource version match this value in order to scale.', True, False],
     [['--restart'], 'The restart policy for this Pod. Legal values [Always, OnFailure, Never].', True, False],
@@ -192,27 +195,27 @@ SPEC = {
   'annotate': {
    'help': 'Update the annotations on a resource',
    'args': True,
-   'flags': [5, 7, 26, 36, 42, 44, 72, 79, 89, 100, 103, 123, 126, 137]},
+   'flags': [5, 7, 27, 37, 43, 45, 73, 81, 91, 102, 105, 125, 129, 140]},
   'api-resources': {
    'help': 'Print the supported API resources on the server',
-   'flags': [10, 13, 26, 72, 89, 90, 93, 100, 147, 173]},
+   'flags': [10, 13, 27, 73, 91, 92, 95, 102, 150, 176]},
   'api-versions': {
    'help': 'Print the supported API versions on the server, in the form of "group/version"',
-   'flags': [26, 72, 89]},
+   'flags': [27, 73, 91]},
   'apply': {
    'help': 'Apply a configuration to a resource by file name or stdin',
-   'flags': [4, 26, 36, 44, 51, 72, 89, 100, 118, 123, 137, 139, 172]},
+   'flags': [4, 27, 37, 45, 52, 73, 91, 102, 120, 125, 140, 142, 175]},
   'attach': {
    'help': 'Attach to a process that is already running inside an existing container',
    'args': True,
-   'flags': [22, 26, 72, 89, 108, 120, 152, 166]},
+   'flags': [22, 27, 73, 91, 110, 122, 155, 169]},
   'autoscale': {
    'help': 'Auto-scale a deployment, replica set, stateful set, or replication controller',
    'args': True,
-   'flags': [26, 27, 36, 41, 44, 72, 81, 84, 85, 88, 89, 100, 123, 134]},
+   'flags': [27, 28, 37, 42, 45, 73, 83, 86, 87, 90, 91, 102, 125, 137]},
   'cluster-info': {
    'help': 'Display addresses of the control plane and services with label kubernetes.io/cluster-service=true',
-   'flags': [26, 72, 89]},
+   'flags': [27, 73, 91]},
   'completion': {
    'help': 'Output shell completion code for the specified shell (bash, zsh, or fish)',
    'args': True,
@@ -223,103 +226,103 @@ SPEC = {
    'commands': {
     'current-context': {
      'help': 'Display the current-context',
-     'flags': [72]},
+     'flags': [73]},
     'delete-cluster': {
      'help': 'Delete the specified cluster from the kubeconfig',
      'args': True,
-     'flags': [72]},
+     'flags': [73]},
     'delete-context': {
      'help': 'Delete the specified context from the kubeconfig',
      'args': True,
-     'flags': [72]},
+     'flags': [73]},
     'get-clusters': {
      'help': 'Display clusters defined in the kubeconfig',
-     'flags': [72]},
+     'flags': [73]},
     'get-contexts': {
      'help': 'Display one or many contexts from the kubeconfig file',
      'args': True,
-     'flags': [72, 93, 100]},
+     'flags': [73, 95, 102]},
     'rename-context': {
      'help': 'Rename a context from the kubeconfig file',
      'args': True,
-     'flags': [72]},
+     'flags': [73]},
     'set-cluster': {
      'help': 'Set a cluster entry in kubeconfig: a pkube cluster is a state directory',
      'args': True,
-     'flags': [72, 107, 138]},
+     'flags': [73, 109, 141]},
     'set-context': {
      'help': 'Set a context entry in kubeconfig',
      'args': True,
-     'flags': [18, 28, 72, 89, 171]},
+     'flags': [18, 29, 73, 91, 174]},
     'use': {
      'help': 'Set the current-context in a kubeconfig file',
      'hidden': True,
      'args': True,
-     'flags': [72]},
+     'flags': [73]},
     'use-context': {
      'help': 'Set the current-context in a kubeconfig file',
      'args': True,
-     'flags': [72]},
+     'flags': [73]},
     'view': {
      'help': 'Display merged kubeconfig settings or a specified kubeconfig file',
-     'flags': [26, 45, 72, 86, 100, 121]}}},
+     'flags': [27, 46, 73, 88, 102, 123]}}},
   'cordon': {
    'help': 'Mark node as unschedulable',
    'args': True,
-   'flags': [26, 36, 72, 137]},
+   'flags': [27, 37, 73, 140]},
   'cp': {
    'help': 'Copy files and directories to and from containers',
    'args': True,
-   'flags': [22, 26, 72, 89, 96, 130]},
+   'flags': [22, 27, 73, 91, 98, 133]},
   'create': {
    'help': 'Create a resource from a file or from stdin',
-   'flags': [26, 36, 44, 72, 89, 100, 123, 134, 172],
+   'flags': [27, 37, 45, 73, 91, 102, 125, 137, 175],
    'commands': {
     'cj': {
      'help': 'Create a cron job with the specified name',
      'hidden': True,
      'args': True,
-     'flags': [26, 36, 66, 72, 89, 100, 129, 134, 135]},
+     'flags': [27, 37, 67, 73, 91, 102, 132, 137, 138]},
     'cm': {
      'help': 'Create a config map based on a file, directory, or specified literal value',
      'hidden': True,
      'args': True,
-     'flags': [26, 36, 54, 56, 58, 72, 89, 100, 134]},
+     'flags': [27, 37, 55, 57, 59, 73, 91, 102, 137]},
     'configmap': {
      'help': 'Create a config map based on a file, directory, or specified literal value',
      'args': True,
-     'flags': [26, 36, 54, 56, 58, 72, 89, 100, 134]},
+     'flags': [27, 37, 55, 57, 59, 73, 91, 102, 137]},
     'cronjob': {
      'help': 'Create a cron job with the specified name',
      'args': True,
-     'flags': [26, 36, 66, 72, 89, 100, 129, 134, 135]},
+     'flags': [27, 37, 67, 73, 91, 102, 132, 137, 138]},
     'deploy': {
      'help': 'Create a deployment with the specified name',
      'hidden': True,
      'args': True,
-     'flags': [26, 36, 67, 72, 89, 100, 111, 125, 134]},
+     'flags': [27, 37, 68, 73, 91, 102, 113, 127, 137]},
     'deployment': {
      'help': 'Create a deployment with the specified name',
      'args': True,
-     'flags': [26, 36, 67, 72, 89, 100, 111, 125, 134]},
+     'flags': [27, 37, 68, 73, 91, 102, 113, 127, 137]},
     'job': {
      'help': 'Create a job with the specified name',
      'args': True,
-     'flags': [26, 36, 53, 66, 72, 89, 100, 134]},
+     'flags': [27, 37, 54, 67, 73, 91, 102, 137]},
     'namespace': {
      'help': 'Create a namespace with the specified name',
      'args': True,
-     'flags': [26, 36, 72, 89, 100, 134]},
+     'flags': [27, 37, 73, 91, 102, 137]},
     'ns': {
      'help': 'Create a namespace with the specified name',
      'hidden': True,
      'args': True,
-     'flags': [26, 36, 72, 89, 100, 134]},
+     'flags': [27, 37, 73, 91, 102, 137]},
     'sa': {
      'help': 'Create a service account with the specified name',
      'hidden': True,
      'args': True,
-     'flags': [26, 36, 72, 89, 100, 134]},
+     'flags': [27, 37, 73, 91, 102, 137]},
     'secret': {
      'help': 'Create a secret using a specified subcommand',
      'flags': [],
@@ -327,15 +330,15 @@ SPEC = {
       'docker-registry': {
        'help': 'Create a new secret for use with Docker registries',
        'args': True,
-       'flags': [26, 32, 33, 34, 35, 36, 72, 89, 100, 134]},
+       'flags': [27, 33, 34, 35, 36, 37, 73, 91, 102, 137]},
       'generic': {
        'help': 'Create a secret from a local file, directory, or literal value',
        'args': True,
-       'flags': [26, 36, 55, 57, 59, 72, 89, 100, 134, 168]},
+       'flags': [27, 37, 56, 58, 60, 73, 91, 102, 137, 171]},
       'tls': {
        'help': 'Create a TLS secret from the given public/private key pair',
        'args': True,
-       'flags': [15, 26, 36, 70, 72, 89, 100, 134]}}},
+       'flags': [15, 27, 37, 71, 73, 91, 102, 137]}}},
     'service': {
      'help': 'Create a service using a specified subcommand',
      'flags': [],
@@ -343,23 +346,23 @@ SPEC = {
       'clusterip': {
        'help': 'Create a ClusterIP service',
        'args': True,
-       'flags': [20, 26, 36, 40, 72, 89, 97, 100, 134, 156]},
+       'flags': [20, 27, 37, 41, 73, 91, 99, 102, 137, 159]},
       'externalname': {
        'help': 'Create a ExternalName service',
        'args': True,
-       'flags': [20, 26, 36, 40, 72, 89, 97, 100, 134, 156]},
+       'flags': [20, 27, 37, 41, 73, 91, 99, 102, 137, 159]},
       'loadbalancer': {
        'help': 'Create a LoadBalancer service',
        'args': True,
-       'flags': [20, 26, 36, 40, 72, 89, 97, 100, 134, 156]},
+       'flags': [20, 27, 37, 41, 73, 91, 99, 102, 137, 159]},
       'nodeport': {
        'help': 'Create a NodePort service',
        'args': True,
-       'flags': [20, 26, 36, 40, 72, 89, 97, 100, 134, 156]}}},
+       'flags': [20, 27, 37, 41, 73, 91, 99, 102, 137, 159]}}},
     'serviceaccount': {
      'help': 'Create a service account with the specified name',
      'args': True,
-     'flags': [26, 36, 72, 89, 100, 134]},
+     'flags': [27, 37, 73, 91, 102, 137]},
     'svc': {
      'help': 'Create a service using a specified subcommand',
      'hidden': True,
@@ -368,76 +371,76 @@ SPEC = {
       'clusterip': {
        'help': 'Create a ClusterIP service',
        'args': True,
-       'flags': [20, 26, 36, 40, 72, 89, 97, 100, 134, 156]},
+       'flags': [20, 27, 37, 41, 73, 91, 99, 102, 137, 159]},
       'externalname': {
        'help': 'Create a ExternalName service',
        'args': True,
-       'flags': [20, 26, 36, 40, 72, 89, 97, 100, 134, 156]},
+       'flags': [20, 27, 37, 41, 73, 91, 99, 102, 137, 159]},
       'loadbalancer': {
        'help': 'Create a LoadBalancer service',
        'args': True,
-       'flags': [20, 26, 36, 40, 72, 89, 97, 100, 134, 156]},
+       'flags': [20, 27, 37, 41, 73, 91, 99, 102, 137, 159]},
       'nodeport': {
        'help': 'Create a NodePort service',
        'args': True,
-       'flags': [20, 26, 36, 40, 72, 89, 97, 100, 134, 156]}}}}},
+       'flags': [20, 27, 37, 41, 73, 91, 99, 102, 137, 159]}}}}},
   'delete': {
    'help': 'Delete resources by file names, stdin, resources and names, or by resources and label selector',
    'args': True,
-   'flags': [1, 7, 14, 26, 36, 42, 44, 50, 61, 65, 72, 89, 98, 100, 123, 137, 159, 174]},
+   'flags': [1, 7, 14, 27, 37, 43, 45, 51, 62, 66, 73, 91, 100, 102, 125, 140, 162, 177]},
   'describe': {
    'help': 'Show details of a specific resource or group of resources',
    'args': True,
-   'flags': [7, 16, 26, 44, 72, 89, 123, 137, 141]},
+   'flags': [7, 16, 27, 45, 73, 91, 125, 140, 144]},
   'diff': {
    'help': 'Diff the live version against what apply would make it. Exit 1 when they differ',
-   'flags': [26, 44, 72, 89, 123, 137]},
+   'flags': [27, 45, 73, 91, 125, 140]},
   'drain': {
    'help': 'Drain node in preparation for maintenance',
    'args': True,
-   'flags': [26, 30, 31, 36, 49, 60, 62, 72, 110, 137, 161]},
+   'flags': [27, 31, 32, 37, 50, 61, 63, 73, 112, 140, 164]},
   'edit': {
    'help': 'Edit a resource on the server',
    'args': True,
-   'flags': [26, 44, 72, 89, 100, 123, 179]},
+   'flags': [27, 45, 73, 91, 102, 125, 182]},
   'events': {
    'help': 'List events',
-   'flags': [7, 26, 47, 72, 89, 95, 100, 170, 175]},
+   'flags': [7, 27, 48, 73, 91, 97, 102, 173, 178]},
   'exec': {
    'help': 'Execute a command in a container',
    'args': True,
-   'flags': [22, 26, 72, 89, 109, 120, 152, 166]},
+   'flags': [22, 27, 73, 91, 111, 122, 155, 169]},
   'explain': {
    'help': 'Describe fields and structure of various resources',
    'args': True,
-   'flags': [11, 26, 72, 82, 89, 99, 122]},
+   'flags': [11, 27, 73, 84, 91, 101, 124]},
   'expose': {
    'help': 'Expose a resource as a new Kubernetes service',
    'args': True,
-   'flags': [19, 26, 36, 39, 44, 72, 75, 80, 87, 89, 100, 112, 117, 123, 136, 140, 155, 169]},
+   'flags': [19, 27, 37, 40, 45, 73, 76, 82, 89, 91, 102, 114, 119, 125, 139, 143, 158, 172]},
   'get': {
    'help': 'Display one or many resources',
    'args': True,
-   'flags': [7, 8, 16, 26, 42, 44, 64, 72, 73, 89, 94, 100, 101, 123, 137, 142, 143, 144, 148, 157, 176, 178]},
+   'flags': [7, 8, 16, 27, 43, 45, 65, 73, 74, 91, 96, 102, 103, 125, 140, 145, 146, 147, 151, 160, 179, 181]},
   'label': {
    'help': 'Update the labels on a resource',
    'args': True,
-   'flags': [5, 7, 26, 36, 42, 44, 72, 79, 89, 100, 103, 123, 126, 137]},
+   'flags': [5, 7, 27, 37, 43, 45, 73, 81, 91, 102, 105, 125, 129, 140]},
   'logs': {
    'help': 'Print the logs for a container in a pod or specified resource',
    'args': True,
-   'flags': [6, 23, 26, 46, 63, 72, 77, 83, 89, 109, 114, 116, 137, 145, 146, 154, 163]},
+   'flags': [6, 23, 27, 47, 64, 73, 78, 85, 91, 111, 116, 118, 140, 148, 149, 157, 166]},
   'patch': {
    'help': 'Update fields of a resource using strategic merge patch, a JSON merge patch, or a JSON patch',
    'args': True,
-   'flags': [26, 36, 44, 72, 89, 100, 105, 106, 123, 153, 167]},
+   'flags': [27, 37, 45, 73, 91, 102, 107, 108, 125, 156, 170]},
   'port-forward': {
    'help': 'Forward one or more local ports to a pod',
    'args': True,
-   'flags': [0, 26, 72, 89, 108]},
+   'flags': [0, 27, 73, 91, 110]},
   'replace': {
    'help': 'Replace a resource by file name or stdin',
-   'flags': [26, 36, 44, 50, 72, 89, 100, 123, 134]},
+   'flags': [27, 37, 45, 51, 73, 91, 102, 125, 137]},
   'rollout': {
    'help': 'Manage the rollout of one or many resources',
    'flags': [],
@@ -445,35 +448,35 @@ SPEC = {
     'history': {
      'help': 'View previous rollout revisions and configurations',
      'args': True,
-     'flags': [26, 44, 72, 89, 100, 123, 132, 137]},
+     'flags': [27, 45, 73, 91, 102, 125, 135, 140]},
     'pause': {
      'help': 'Mark the provided resource as paused',
      'args': True,
-     'flags': [26, 44, 72, 89, 100, 123, 137]},
+     'flags': [27, 45, 73, 91, 102, 125, 140]},
     'restart': {
      'help': 'Restart a resource',
      'args': True,
-     'flags': [26, 44, 72, 89, 100, 123, 137]},
+     'flags': [27, 45, 73, 91, 102, 125, 140]},
     'resume': {
      'help': 'Resume a paused resource',
      'args': True,
-     'flags': [26, 44, 72, 89, 100, 123, 137]},
+     'flags': [27, 45, 73, 91, 102, 125, 140]},
     'status': {
      'help': 'Show the status of the rollout',
      'args': True,
-     'flags': [26, 44, 72, 89, 123, 131, 137, 158, 177]},
+     'flags': [27, 45, 73, 91, 125, 134, 140, 161, 180]},
     'undo': {
      'help': 'Roll back to a previous rollout',
      'args': True,
-     'flags': [26, 36, 44, 72, 89, 100, 123, 137, 164]}}},
+     'flags': [27, 37, 45, 73, 91, 102, 125, 140, 167]}}},
   'run': {
    'help': 'Create and run a particular image in a pod',
    'args': True,
-   'flags': [9, 12, 21, 26, 36, 37, 38, 68, 69, 72, 74, 76, 89, 100, 108, 113, 119, 128, 133, 151, 165]},
+   'flags': [9, 12, 21, 27, 37, 38, 39, 69, 70, 73, 75, 77, 91, 102, 110, 115, 121, 131, 136, 154, 168]},
   'scale': {
    'help': 'Set a new size for a deployment, replica set, replication controller, or stateful set',
    'args': True,
-   'flags': [3, 7, 26, 29, 36, 44, 72, 89, 100, 123, 124, 127, 137, 160]},
+   'flags': [3, 7, 27, 30, 37, 45, 73, 91, 102, 125, 126, 130, 140, 163]},
   'set': {
    'help': 'Set specific features on objects',
    'flags': [],
@@ -481,15 +484,19 @@ SPEC = {
     'env': {
      'help': 'Update environment variables on a pod template',
      'args': True,
-     'flags': [3, 25, 26, 36, 44, 52, 71, 72, 78, 89, 100, 102, 115, 123, 137]},
+     'flags': [3, 25, 27, 37, 45, 53, 72, 73, 80, 91, 102, 104, 117, 125, 140]},
     'image': {
      'help': 'Update existing container image(s) of resources',
      'args': True,
-     'flags': [3, 26, 36, 44, 72, 89, 100, 123, 137]}}},
+     'flags': [3, 27, 37, 45, 73, 91, 102, 125, 140]},
+    'resources': {
+     'help': 'Update resource requests/limits on objects with pod templates',
+     'args': True,
+     'flags': [3, 26, 27, 37, 45, 73, 79, 91, 102, 125, 128, 140]}}},
   'taint': {
    'help': 'Update the taints on one or more nodes',
    'args': True,
-   'flags': [2, 26, 36, 72, 100, 104, 137]},
+   'flags': [2, 27, 37, 73, 102, 106, 140]},
   'top': {
    'help': 'Display resource (CPU/memory) usage',
    'flags': [],
@@ -498,41 +505,41 @@ SPEC = {
      'help': 'Display resource (CPU/memory) usage of nodes',
      'hidden': True,
      'args': True,
-     'flags': [26, 72, 91, 137, 149]},
+     'flags': [27, 73, 93, 140, 152]},
     'node': {
      'help': 'Display resource (CPU/memory) usage of nodes',
      'args': True,
-     'flags': [26, 72, 91, 137, 149]},
+     'flags': [27, 73, 93, 140, 152]},
     'nodes': {
      'help': 'Display resource (CPU/memory) usage of nodes',
      'hidden': True,
      'args': True,
-     'flags': [26, 72, 91, 137, 149]},
+     'flags': [27, 73, 93, 140, 152]},
     'po': {
      'help': 'Display resource (CPU/memory) usage of pods',
      'hidden': True,
      'args': True,
-     'flags': [7, 24, 26, 43, 72, 89, 92, 137, 150]},
+     'flags': [7, 24, 27, 44, 73, 91, 94, 140, 153]},
     'pod': {
      'help': 'Display resource (CPU/memory) usage of pods',
      'args': True,
-     'flags': [7, 24, 26, 43, 72, 89, 92, 137, 150]},
+     'flags': [7, 24, 27, 44, 73, 91, 94, 140, 153]},
     'pods': {
      'help': 'Display resource (CPU/memory) usage of pods',
      'hidden': True,
      'args': True,
-     'flags': [7, 24, 26, 43, 72, 89, 92, 137, 150]}}},
+     'flags': [7, 24, 27, 44, 73, 91, 94, 140, 153]}}},
   'uncordon': {
    'help': 'Mark node as schedulable',
    'args': True,
-   'flags': [26, 36, 72, 137]},
+   'flags': [27, 37, 73, 140]},
   'version': {
    'help': 'Print the client and server version information for the current context',
-   'flags': [17, 26, 72, 89, 100]},
+   'flags': [17, 27, 73, 91, 102]},
   'wait': {
    'help': 'Wait for a specific condition on one or many resources',
    'args': True,
-   'flags': [3, 7, 26, 42, 44, 48, 72, 89, 100, 123, 137, 162]}},
- 'global_flags': [26, 72, 89]}
+   'flags': [3, 7, 27, 43, 45, 49, 73, 91, 102, 125, 140, 165]}},
+ 'global_flags': [27, 73, 91]}
 
 SPEC["flag_table"] = FLAG_TABLE

@@ -9,6 +9,7 @@ rollout progress when no daemon runs.
 from __future__ import annotations
 
 import copy
+import fnmatch
 import re
 import sys
 import time
@@ -501,8 +502,15 @@ def edit_pod_specs(inv, objs, mode: str, output, verb: str, edit) -> None:
             edit(kind, ns, name, spec)
             if spec == before:
                 continue
-            write(inv, obj, mode)
-            out(common.result_line(kind, name, verb, mode, output))
+            written = write(inv, obj, mode)
+            if output and output != "name":  # -o yaml|json|...: the object as written
+                from pkubectl.printers.output import Printer, PrinterError
+                try:
+                    Printer.from_flag(output).print([written or obj], False)
+                except PrinterError as e:
+                    raise CliError(str(e)) from None
+            else:
+                out(common.result_line(kind, name, verb, mode, output))
             updated.append(name)
         except ApiError as e:
             inv.fail(e.kubectl_text())
@@ -537,6 +545,44 @@ def run_set_image(inv, args, filename, recursive, selector, all_, mode, output) 
 
     objs = resolve(inv, res_words, filename, recursive, selector, all_)
     edit_pod_specs(inv, objs, mode, output, "image updated", set_images)
+
+
+def parse_resource_list(spec: str) -> dict:
+    """`cpu=100m,memory=256Mi` -> {name: canonical quantity} (kubectl's populateResourceListV1)."""
+    from pkubectl.api import quantity
+
+    result = {}
+    for statement in spec.split(",") if spec else []:
+        parts = statement.split("=")
+        if len(parts) != 2:
+            raise CliError(f"Invalid argument syntax {statement}, expected <resource>=<value>")
+        try:
+            result[parts[0]] = quantity.canonicalize(quantity.parse_quantity(parts[1]))
+        except quantity.QuantityError as e:
+            raise CliError(str(e)) from None
+    return result
+
+
+def run_set_resources(inv, args, filename, recursive, selector, all_, containers, limits, requests, mode,
+                      output) -> None:
+    if all_ and selector:
+        raise CliError("cannot set --all and --selector at the same time")
+    if not limits and not requests:
+        raise CliError("you must specify an update to requests or limits (in the form of --requests/--limits)")
+    wanted = {"limits": parse_resource_list(limits or ""), "requests": parse_resource_list(requests or "")}
+
+    def set_resources(kind, ns, name, spec) -> None:
+        chosen = [c for key in ("containers", "initContainers") for c in spec.get(key) or []
+                  if fnmatch.fnmatchcase(c.get("name", ""), containers)]
+        if not chosen:
+            inv.fail(f"error: unable to find container named {containers}")
+        for c in chosen:
+            for field, values in wanted.items():
+                if values:
+                    c.setdefault("resources", {}).setdefault(field, {}).update(values)
+
+    objs = resolve(inv, args or [], filename, recursive, selector, all_)
+    edit_pod_specs(inv, objs, mode, output, "resource requirements updated", set_resources)
 
 
 ENV_NAME = re.compile(r"[^A-Za-z0-9_]")
@@ -738,6 +784,20 @@ def register(app: typer.Typer) -> None:
         """Update existing container image(s) of resources."""
         inv = common.globals_(namespace, context, kubeconfig)
         run_set_image(inv, args, filename, recursive, selector, all_, common.parse_dry_run(dry_run), output)
+
+    @set_app.command("resources")
+    def set_resources(args: Annotated[Optional[list[str]], typer.Argument(help="(-f FILENAME | TYPE NAME) ([--limits=LIMITS & --requests=REQUESTS]")] = None,
+                      namespace: NamespaceOpt = None, filename: FilenameOpt = None, recursive: RecursiveOpt = False,
+                      selector: SelectorOpt = None, all_: AllOpt = False,
+                      containers: Annotated[str, typer.Option("--containers", "-c", help="The names of containers in the selected pod templates to change, all containers are selected by default - may use wildcards")] = "*",
+                      limits: Annotated[Optional[str], typer.Option("--limits", help="The resource requirement requests for this container.  For example, 'cpu=100m,memory=256Mi'.  Note that server side components may assign requests depending on the server configuration, such as limit ranges.")] = None,
+                      requests: Annotated[Optional[str], typer.Option("--requests", help="The resource requirement requests for this container.  For example, 'cpu=100m,memory=256Mi'.  Note that server side components may assign requests depending on the server configuration, such as limit ranges.")] = None,
+                      dry_run: DryRunOpt = None, output: OutputOpt = None,
+                      context: ContextOpt = None, kubeconfig: KubeconfigOpt = None):
+        """Update resource requests/limits on objects with pod templates."""
+        inv = common.globals_(namespace, context, kubeconfig)
+        run_set_resources(inv, args, filename, recursive, selector, all_, containers, limits, requests,
+                          common.parse_dry_run(dry_run), output)
 
     @set_app.command("env")
     def set_env(args: Annotated[Optional[list[str]], typer.Argument(help="(-f FILENAME | TYPE NAME) KEY_1=VAL_1 ... KEY_N=VAL_N")] = None,
