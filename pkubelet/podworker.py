@@ -113,8 +113,12 @@ class PodWorker:
               init: bool = False) -> None:
         path = ""
         if container is not None:
-            path = "spec.%s{%s}" % ("initContainers" if init else "containers", container.get("name"))
+            path = self.field_path(container, init)
         self.kl.event(self.pod, type_, reason, message, path)
+
+    @staticmethod
+    def field_path(container: dict, init: bool) -> str:
+        return "spec.%s{%s}" % ("initContainers" if init else "containers", container.get("name"))
 
     @property
     def pod_ip(self) -> str:
@@ -171,7 +175,7 @@ class PodWorker:
         jobs = []
         for c in self._probed_containers():
             f = self.fact(c["name"])
-            if not f.running or f.record is None:
+            if not f.running or f.record is None or not self.live(c, f):
                 continue
             probes = probing.state_for(self.state.container(c["name"]), f.attempt)
             started_at = f.record.create_time or parse_time(f.record.started_at)
@@ -187,7 +191,7 @@ class PodWorker:
     def apply_probe_results(self, results: dict) -> None:
         for c in self._probed_containers():
             f = self.fact(c["name"])
-            if not f.running:
+            if not f.running or not self.live(c, f):
                 continue
             entry = self.state.container(c["name"])
             probes = probing.state_for(entry, f.attempt)
@@ -204,10 +208,53 @@ class PodWorker:
                 if verdict == "kill":
                     self.event("Normal", "Killing", "Container %s failed %s probe, will be restarted"
                                % (c["name"], kind), c)
-                    self.kl.stop_run(self.pod, c, f.record, self.grace(c[field]), self.pod_ip)
-                    self.fact(c["name"], refresh=True)
+                    self.kl.begin_stop(self.pod, c, f.record, self.grace(c[field]), self.pod_ip)
                     self.changes += 1
                     break
+
+    # -- postStart hook and stops in progress ----------------------------------------------
+    def post_start(self, c: dict, f: Facts) -> str:
+        """The postStart hook of the current run: "none", "running", "ok" or "failed"."""
+        from pkubelet.runtime import process
+
+        if not ((c.get("lifecycle") or {}).get("postStart")) or f.record is None:
+            return "none"
+        hook = process.load(os.path.join(f.record.run_dir, "poststart"))
+        if hook is None:
+            return "none"  # a run started before the hook existed, or before this pkube
+        state = process.status(hook)
+        if isinstance(state, process.Running):
+            return "running"
+        return "ok" if state.exit_code == 0 else "failed"
+
+    def live(self, c: dict, f: Facts) -> bool:
+        """Running, past its postStart hook and not being killed: probes and readiness apply."""
+        from pkubelet.runtime import process
+
+        return f.running and process.stopping(f.record) is None and self.post_start(c, f) in ("none", "ok")
+
+    def sync_post_start(self, c: dict, f: Facts, init: bool) -> str:
+        """A running container whose postStart hook failed is killed (it restarts per the
+        restart policy), as the kubelet's startContainer does; "running" once the hook is done."""
+        hook = self.post_start(c, f)
+        if hook == "running":
+            return "starting"
+        if hook != "failed":
+            return "running"
+        from pkubelet.runtime import process
+
+        entry = self.state.container(c["name"])
+        hook_dir = os.path.join(f.record.run_dir, "poststart")
+        message = self.kl.hook_failure(self.pod, c, "postStart", hook_dir,
+                                       process.status(process.load(hook_dir)))
+        entry["waiting"] = {"reason": "PostStartHookError", "message": message}
+        self.state.save()
+        # the kubelet keeps the handler's output out of the Event (it may hold secrets)
+        self.event("Warning", "FailedPostStartHook", "PostStartHook failed", c, init)
+        self.event("Normal", "Killing", "FailedPostStartHook", c, init)
+        self.kl.begin_stop(self.pod, c, f.record, self.grace(), self.pod_ip)
+        self.changes += 1
+        return "stopping"
 
     # -- containers -------------------------------------------------------------------------
     def sync_container(self, c: dict, policy: str, init: bool) -> str:
@@ -218,7 +265,16 @@ class PodWorker:
         if f.record is None:
             return self.start(c, f.attempt or 0, init, restart=False)
         if f.running:
-            return "running"
+            from pkubelet.runtime import process
+
+            if process.stopping(f.record) is not None:  # a kill in progress (probe, hook)
+                progress = self.kl.advance_stop(self.pod, c, f.record, self.field_path(c, init))
+                self.changes += int(progress.acted)
+                f = self.fact(name, refresh=True)
+                if f.running:
+                    return "stopping"
+            else:
+                return self.sync_post_start(c, f, init)
         code = f.state.exit_code
         if init and code == 0:
             return "done"
@@ -320,7 +376,11 @@ class PodWorker:
             return "exited"
         self.event("Normal", "Created", "Created container: %s" % name, c, init)
         self.event("Normal", "Started", "Started container %s" % name, c, init)
-        self.fact(name, refresh=True)
+        f = self.fact(name, refresh=True)
+        if (c.get("lifecycle") or {}).get("postStart") and f.record is not None:
+            # run beside the container; it is not Running (nor probed) until the hook is done
+            self.kl.start_hook(c, f.record, "postStart", self.pod_ip)
+            return self.sync_post_start(c, f, init)
         return "running"
 
     # -- the sync ---------------------------------------------------------------------------
@@ -367,7 +427,12 @@ class PodWorker:
             out["lastState"] = {"terminated": terminated(f.prev_record, f.prev_state)}
         if f.record.pid:
             out["containerID"] = "pkube://%d" % f.record.pid
-        if f.running:
+        hook = self.post_start(c, f) if f.running else "none"
+        if hook == "running":  # the kubelet has not finished starting it
+            out["state"] = {"waiting": {"reason": "ContainerCreating"}}
+        elif hook == "failed" and waiting:
+            out["state"] = {"waiting": dict(waiting)}
+        elif f.running:
             probes = probing.state_for(entry, f.attempt)
             out["state"] = {"running": {"startedAt": f.record.started_at}}
             out["started"] = probing.started(c, probes)
