@@ -19,6 +19,9 @@ import time
 from pkubelet import envs, podstate, podstatus, probing, restarts, volumes
 
 CRASH_MESSAGE = "back-off %s restarting failed container=%s pod=%s"
+# How often a running pod's configMap/secret/downwardAPI volumes are compared with their
+# sources (the kubelet's sync period plus cache TTL is about a minute; files are small here).
+VOLUME_REFRESH = float(os.environ.get("PKUBE_VOLUME_REFRESH", "2"))
 
 
 def _go_duration(seconds: float) -> str:
@@ -142,6 +145,7 @@ class PodWorker:
                 grace=self.grace())
             self.changes += 1
         if self.state.get("volumesReady"):
+            self.refresh_volumes()
             return True
         failure = self.state.get("volumeFailure")
         if failure and restarts.in_backoff(failure.get("backoff"), failure.get("at", 0), self.now):
@@ -166,6 +170,17 @@ class PodWorker:
                        "volumes are not mounted at their mountPath (" + volumes.why_unmounted() +
                        "); their files are at: " + "; ".join(notes))
         return True
+
+    def refresh_volumes(self) -> None:
+        """ConfigMap/Secret/downwardAPI files follow their sources while the pod runs (the
+        kubelet's periodic volume remount), at most every VOLUME_REFRESH seconds."""
+        if self.now - float(self.state.get("volumesRefreshed") or 0) < VOLUME_REFRESH \
+                or not volumes.refreshable(self.pod):
+            return
+        volumes.refresh(self.kl.api, self.pod, self.home, pod_ip=self.pod_ip, host_ip=self.kl.host_ip,
+                        allocatable=self.kl.allocatable)
+        self.state["volumesRefreshed"] = self.now
+        self.state.save()
 
     # -- probes -----------------------------------------------------------------------------
     def due_probes(self) -> list:

@@ -219,3 +219,45 @@ def test_poststart_http_hook(kube):
     finally:
         server.shutdown()
         server.server_close()
+
+
+# -- configMap / secret volumes follow their sources --------------------------------------------
+
+def test_configmap_and_secret_volumes_are_updated_atomically_while_the_container_reads(kube):
+    from pkubelet import mountns
+
+    if mountns.tools() is None or not mountns.tools()["overlay"]:
+        pytest.skip("needs a private mount namespace (root, util-linux unshare, overlayfs)")
+    cm = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "cfg"},
+          "data": {"greeting": "hello", "extra": "x"}}
+    secret = {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "sec"},
+              "stringData": {"password": "one"}}
+    script = ('while true; do echo "G=$(cat /etc/pkube-test/config/greeting) P=$(cat /etc/pkube-test/secret/password)'
+              ' S=$(cat /etc/pkube-test/single)"; sleep 0.1; done')
+    app = {"name": "app", "image": "busybox", "command": ["sh", "-c", script],
+           "volumeMounts": [{"name": "config", "mountPath": "/etc/pkube-test/config"},
+                            {"name": "secret", "mountPath": "/etc/pkube-test/secret", "readOnly": True},
+                            {"name": "config", "mountPath": "/etc/pkube-test/single", "subPath": "greeting"}]}
+    reader = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "reader"},
+              "spec": {"nodeName": "pkube", "containers": [app], "volumes": [
+                  {"name": "config", "configMap": {"name": "cfg"}},
+                  {"name": "secret", "secret": {"secretName": "sec"}}]}}
+    apply(kube, cm, secret, reader)
+    kube.kubelet("start", check=True)
+    kube.wait_for(lambda: "G=hello P=one S=hello" in log_of(kube, "reader"), message="first payload")
+    uid = get(kube, "reader")["metadata"]["uid"]
+    vol = os.path.join(kube.home, "pods", uid, "volumes", "config")
+    assert os.readlink(os.path.join(vol, "greeting")) == "..data/greeting"
+    assert os.readlink(os.path.join(vol, "..data")).startswith("..20")
+    cm["data"] = {"greeting": "bonjour"}  # "extra" goes away
+    secret["stringData"] = {"password": "two"}
+    apply(kube, cm, secret)
+    kube.wait_for(lambda: "G=bonjour P=two" in log_of(kube, "reader"), timeout=30, message="updated payload")
+    assert not os.path.lexists(os.path.join(vol, "extra"))
+    assert [n for n in os.listdir(vol) if n.startswith("..20")] == [os.readlink(os.path.join(vol, "..data"))]
+    lines = [ln for ln in log_of(kube, "reader").splitlines() if ln.startswith("G=")]
+    # every read saw a whole payload (never a missing file), and the subPath mount kept the
+    # file it started with, as in Kubernetes
+    assert set(lines) <= {"G=hello P=one S=hello", "G=bonjour P=one S=hello", "G=hello P=two S=hello",
+                          "G=bonjour P=two S=hello"}, sorted(set(lines))
+    assert lines[-1] == "G=bonjour P=two S=hello"
