@@ -5,11 +5,19 @@
 
 1. make sure the Node is registered (and, when asked, heartbeat it when due);
 2. run every probe that is due, in parallel (probing is I/O and may time out);
-3. for each pod bound here: pods with a deletionTimestamp are stopped (preStop hook,
-   SIGTERM, grace, SIGKILL) and then removed with api.delete(grace=0); the others get one
-   PodWorker step (sandbox, init containers, containers, restarts, status);
+3. for each pod bound here: pods with a deletionTimestamp are stopped and, once none of
+   their processes is left, removed with api.delete(grace=0); the others get one PodWorker
+   step (sandbox, init containers, containers, restarts, status);
 4. pod directories of this node whose pod is gone or bound elsewhere (the node came back
    after its pods were evicted) have their processes stopped and are removed.
+
+Stopping never waits out a grace period inside the pass (that would hold up every other
+pod of the node and the CLI waiting for the lock): begin_stop() runs the preStop hook as a
+run of its own, sends SIGTERM when it is done and writes the deadline next to the run
+(runtime.process request_stop); each later pass, from any process, calls advance_stop(),
+which SIGKILLs once the deadline has passed. A well-behaved container is given
+SETTLE_SECONDS to exit so that its pod goes in the same pass. Lifecycle hooks (postStart
+too) are runs in {run dir}/poststart and {run dir}/prestop, read like containers.
 
 It returns how many things it changed, so `pkubectl`'s converge can run it until quiet.
 `sync_local(api)` is that pass for the default node, as pkubectl.cli.converge names it.

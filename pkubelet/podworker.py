@@ -6,6 +6,12 @@ A PodWorker lives for one sync. It reads the runtime's facts from the pod direct
 writes the status when it differs. Decisions that must survive the process (back-off,
 probe counts, which exit was already reported) are saved in pod.json.
 
+A container with a postStart hook is not Running (nor probed) until its hook run has
+exited 0; a failed hook kills it (FailedPostStartHook) and it restarts per restartPolicy.
+Kills (liveness, startup, postStart) are begun here and finished by later syncs
+(Kubelet.begin_stop / advance_stop), so a long grace period never blocks the node.
+ConfigMap/Secret/downwardAPI volumes are refreshed from their sources while the pod runs.
+
 Why an exit is "reported" once before a restart: the kubelet shows a crashed container as
 terminated (STATUS Error / Completed) before its next sync restarts it or puts it in
 CrashLoopBackOff; `get pods -w` users and scripts see that Error, so we keep that step.
@@ -294,11 +300,18 @@ class PodWorker:
         if init and code == 0:
             return "done"
         if entry.get("reported") != f.attempt:
+            if c.get("lifecycle"):
+                from pkubelet.kubelet import reap_hooks
+
+                reap_hooks(f.record)  # a hook never outlives its container
             entry["reported"] = f.attempt
             self.state.save()
             self.changes += 1
             return "exited"
         if not restarts.should_restart(policy, code):
+            if (entry.get("waiting") or {}).get("reason") == "PostStartHookError":
+                entry.pop("waiting")  # shown only while a restart is coming, as the kubelet does
+                self.state.save()
             return "done" if code == 0 else "failed"
         finished = parse_time(f.state.finished_at) or self.now
         backoff = entry.get("backoff")

@@ -167,27 +167,33 @@ def test_poststart_hook_gates_running(kube, tmp_path):
 
 
 def test_failing_poststart_hook_kills_and_restarts_the_container(kube):
-    apply(kube, pod("badpost", "exec sleep 1000", grace=1, lifecycle={"postStart": {"exec": {
+    # the container ignores SIGTERM, so the kill takes its 3 s grace: long enough to read
+    # the status the kubelet shows meanwhile
+    apply(kube, pod("badpost", STUBBORN, grace=3, lifecycle={"postStart": {"exec": {
         "command": ["sh", "-c", "echo nope; exit 3"]}}}))
     kube.kubelet("start", check=True)
     uid = get(kube, "badpost")["metadata"]["uid"]
-    seen = {}
-
-    def restarted():
-        cs = get(kube, "badpost")["status"]["containerStatuses"][0]
-        waiting = cs["state"].get("waiting") or {}
-        if waiting.get("reason") == "PostStartHookError":
-            seen["message"] = waiting["message"]
-        return cs["restartCount"] >= 1 and cs
-
-    kube.wait_for(restarted, timeout=30, message="a restart after the failed hook")
+    waiting = kube.wait_for(lambda: get(kube, "badpost")["status"]["containerStatuses"][0]["state"].get("waiting", {})
+                            .get("reason") == "PostStartHookError" and
+                            get(kube, "badpost")["status"]["containerStatuses"][0]["state"]["waiting"],
+                            timeout=20, message="waiting PostStartHookError")
+    assert waiting["message"] == (
+        "Exec lifecycle hook ([sh -c echo nope; exit 3]) for Container \"app\" in Pod "
+        "\"badpost_default(%s)\" failed - error: command 'sh -c echo nope; exit 3' exited with 3: , "
+        "message: \"nope\\n\"" % uid)
+    assert kube.ok("get", "pod", "badpost", "--no-headers").split()[2] == "PostStartHookError"
+    kube.wait_for(lambda: get(kube, "badpost")["status"]["containerStatuses"][0]["restartCount"] >= 1,
+                  timeout=30, message="a restart after the failed hook")
     assert "PostStartHook failed" in events(kube, "FailedPostStartHook")
     assert "FailedPostStartHook" in events(kube, "Killing")
-    if "message" in seen:
-        assert seen["message"] == (
-            "Exec lifecycle hook ([sh -c echo nope; exit 3]) for Container \"app\" in Pod "
-            "\"badpost_default(%s)\" failed - error: command 'sh -c echo nope; exit 3' exited with 3: , "
-            "message: \"nope\\n\"" % uid)
+
+
+def test_failing_prestop_hook_is_an_event_and_the_stop_goes_on(kube):
+    apply(kube, pod("badpre", POLITE, grace=10, lifecycle={"preStop": {"exec": {"command": ["sh", "-c", "exit 1"]}}}))
+    pid = pid_of(kube, "badpre")
+    kube.ok("delete", "pod", "badpre")
+    assert get(kube, "badpre") is None and not alive(pid)
+    assert "PreStopHook failed" in events(kube, "FailedPreStopHook")
 
 
 def test_poststart_http_hook(kube):
