@@ -179,6 +179,8 @@ class Kubelet:
             process.start(run_dir, argv, dict(record.env or {}), cwd)
         except process.StartError:
             pass  # recorded in the hook's run dir as an exit 128 with its message
+        except OSError:
+            return None  # no run to wait for: the stop (or the start) goes on without the hook
         return run_dir
 
     def hook_failure(self, pod: dict, container: dict | None, which: str, hook_dir: str, exited) -> str:
@@ -285,9 +287,27 @@ class Kubelet:
                 changes += int(progress.acted)
                 left += isinstance(progress.state, process.Running)
             if not left:
-                process.kill_all_in(podstate.pod_dir(self.home, uid))  # hook runs still going
+                self._reap_pod_hooks(uid)
                 done.append((pod, uid))
         return changes, done
+
+    def _reap_pod_hooks(self, uid: str) -> None:
+        """Kill hook runs still going in a pod whose containers are all gone. (Only run
+        dirs are looked at: a volume's files are the user's and never read as runs.)"""
+        from pkubelet.runtime import process
+
+        root = podstate.pod_dir(self.home, uid)
+        try:
+            names = os.listdir(root)
+        except OSError:
+            return
+        for name in names:
+            if name == podstate.VOLUMES_DIR:
+                continue
+            for attempt in podstate.attempts(self.home, uid, name):
+                rec = process.load(podstate.run_dir(self.home, uid, name, attempt))
+                if rec is not None:
+                    reap_hooks(rec)
 
     def terminate(self, pods: list, local: dict) -> int:
         """Stop the containers of pods being deleted (without waiting out their grace) and
