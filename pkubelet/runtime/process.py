@@ -38,6 +38,7 @@ from pathlib import Path
 RUN_FILE, PIDS_FILE, EXIT_FILE, LOG_FILE, STDIN_FIFO, STOP_FILE = (
     "run.json", "pids", "exit.json", "container.log", "stdin", "stop.json")
 
+VOLUMES_DIR_NAME = "volumes"  # pkubelet.podstate.VOLUMES_DIR: never holds runs
 START_TIMEOUT = 10.0  # how long start() waits for the shim's report before giving up
 SHIM_EXIT_TIMEOUT = 5.0  # after SIGKILL, how long the shim may take to record the exit
 POLL_INTERVAL = 0.02  # between checks while waiting for a process to go
@@ -400,9 +401,13 @@ def settle(records: list, timeout: float) -> None:
 
 
 def kill_all_in(run_dir_root: str) -> list:
-    """SIGKILL every run found under run_dir_root (any depth); returns their records."""
+    """SIGKILL every run found under run_dir_root (any depth); returns their records.
+
+    Directories named "volumes" are not searched: a pod's volumes hold files a user or a
+    container wrote (a run.json there must never make us signal a process)."""
     stopped = []
-    for parent, _dirs, files in os.walk(run_dir_root):
+    for parent, dirs, files in os.walk(run_dir_root):
+        dirs[:] = [d for d in dirs if d != VOLUMES_DIR_NAME]
         if RUN_FILE in files:
             record = load(parent)
             if record is not None:

@@ -102,3 +102,26 @@ def test_write_atomic_converts_plain_files_and_refuses_escapes(tmp_path):
     assert os.path.islink(os.path.join(root, "a")) and files(root) == {"a": "new"}
     with pytest.raises(ValueError):
         volumes.write_atomic(root, [("../x", "bad", 0o644)])
+
+
+def test_kill_all_in_never_reads_runs_from_volume_files(tmp_path):
+    """A run.json a container wrote into a volume must not make the runtime kill a process."""
+    import json
+    import subprocess
+
+    import psutil
+
+    victim = subprocess.Popen(["sleep", "30"], start_new_session=True)
+    try:
+        fake = tmp_path / "uid" / "volumes" / "data"
+        fake.mkdir(parents=True)
+        created = psutil.Process(victim.pid).create_time()
+        (fake / "run.json").write_text(json.dumps({
+            "run_dir": str(fake), "argv": ["x"], "env": {}, "cwd": "/", "stdin": False,
+            "log_path": str(fake / "log"), "exit_path": str(fake / "exit.json"),
+            "pid": victim.pid, "create_time": created, "shim_pid": victim.pid, "shim_create_time": created}))
+        assert process.kill_all_in(str(tmp_path)) == []
+        assert victim.poll() is None
+    finally:
+        victim.kill()
+        victim.wait()
