@@ -28,6 +28,7 @@ CRASH_MESSAGE = "back-off %s restarting failed container=%s pod=%s"
 # How often a running pod's configMap/secret/downwardAPI volumes are compared with their
 # sources (the kubelet's sync period plus cache TTL is about a minute; files are small here).
 VOLUME_REFRESH = float(os.environ.get("PKUBE_VOLUME_REFRESH", "2"))
+MIN_KILL_GRACE = 2.0
 
 
 def _go_duration(seconds: float) -> str:
@@ -139,6 +140,11 @@ class PodWorker:
         g = self.spec.get("terminationGracePeriodSeconds")
         return float(30 if g is None else g)
 
+    def kill_grace(self, probe: dict | None = None) -> float:
+        """The grace of a kill the kubelet decides itself (probe, postStart): never under
+        2 s (killContainer's minimumGracePeriodInSeconds); pod deletion uses its own."""
+        return max(MIN_KILL_GRACE, self.grace(probe))
+
     # -- sandbox ----------------------------------------------------------------------------
     def ensure_sandbox(self) -> bool:
         """Pod IP and volumes; False while volumes cannot be set up (ContainerCreating)."""
@@ -229,7 +235,7 @@ class PodWorker:
                 if verdict == "kill":
                     self.event("Normal", "Killing", "Container %s failed %s probe, will be restarted"
                                % (c["name"], kind), c)
-                    self.kl.begin_stop(self.pod, c, f.record, self.grace(c[field]), self.pod_ip)
+                    self.kl.begin_stop(self.pod, c, f.record, self.kill_grace(c[field]), self.pod_ip)
                     self.changes += 1
                     break
 
@@ -273,7 +279,7 @@ class PodWorker:
         # the kubelet keeps the handler's output out of the Event (it may hold secrets)
         self.event("Warning", "FailedPostStartHook", "PostStartHook failed", c, init)
         self.event("Normal", "Killing", "FailedPostStartHook", c, init)
-        self.kl.begin_stop(self.pod, c, f.record, self.grace(), self.pod_ip)
+        self.kl.begin_stop(self.pod, c, f.record, self.kill_grace(), self.pod_ip)
         self.changes += 1
         return "stopping"
 
