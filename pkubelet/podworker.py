@@ -6,6 +6,12 @@ A PodWorker lives for one sync. It reads the runtime's facts from the pod direct
 writes the status when it differs. Decisions that must survive the process (back-off,
 probe counts, which exit was already reported) are saved in pod.json.
 
+A container with a postStart hook is not Running (nor probed) until its hook run has
+exited 0; a failed hook kills it (FailedPostStartHook) and it restarts per restartPolicy.
+Kills (liveness, startup, postStart) are begun here and finished by later syncs
+(Kubelet.begin_stop / advance_stop), so a long grace period never blocks the node.
+ConfigMap/Secret/downwardAPI volumes are refreshed from their sources while the pod runs.
+
 Why an exit is "reported" once before a restart: the kubelet shows a crashed container as
 terminated (STATUS Error / Completed) before its next sync restarts it or puts it in
 CrashLoopBackOff; `get pods -w` users and scripts see that Error, so we keep that step.
@@ -19,6 +25,10 @@ import time
 from pkubelet import envs, podstate, podstatus, probing, restarts, volumes
 
 CRASH_MESSAGE = "back-off %s restarting failed container=%s pod=%s"
+# How often a running pod's configMap/secret/downwardAPI volumes are compared with their
+# sources (the kubelet's sync period plus cache TTL is about a minute; files are small here).
+VOLUME_REFRESH = float(os.environ.get("PKUBE_VOLUME_REFRESH", "2"))
+MIN_KILL_GRACE = 2.0
 
 
 def _go_duration(seconds: float) -> str:
@@ -113,8 +123,12 @@ class PodWorker:
               init: bool = False) -> None:
         path = ""
         if container is not None:
-            path = "spec.%s{%s}" % ("initContainers" if init else "containers", container.get("name"))
+            path = self.field_path(container, init)
         self.kl.event(self.pod, type_, reason, message, path)
+
+    @staticmethod
+    def field_path(container: dict, init: bool) -> str:
+        return "spec.%s{%s}" % ("initContainers" if init else "containers", container.get("name"))
 
     @property
     def pod_ip(self) -> str:
@@ -125,6 +139,11 @@ class PodWorker:
             return float(probe["terminationGracePeriodSeconds"])
         g = self.spec.get("terminationGracePeriodSeconds")
         return float(30 if g is None else g)
+
+    def kill_grace(self, probe: dict | None = None) -> float:
+        """The grace of a kill the kubelet decides itself (probe, postStart): never under
+        2 s (killContainer's minimumGracePeriodInSeconds); pod deletion uses its own."""
+        return max(MIN_KILL_GRACE, self.grace(probe))
 
     # -- sandbox ----------------------------------------------------------------------------
     def ensure_sandbox(self) -> bool:
@@ -138,6 +157,7 @@ class PodWorker:
                 grace=self.grace())
             self.changes += 1
         if self.state.get("volumesReady"):
+            self.refresh_volumes()
             return True
         failure = self.state.get("volumeFailure")
         if failure and restarts.in_backoff(failure.get("backoff"), failure.get("at", 0), self.now):
@@ -163,6 +183,17 @@ class PodWorker:
                        "); their files are at: " + "; ".join(notes))
         return True
 
+    def refresh_volumes(self) -> None:
+        """ConfigMap/Secret/downwardAPI files follow their sources while the pod runs (the
+        kubelet's periodic volume remount), at most every VOLUME_REFRESH seconds."""
+        if self.now - float(self.state.get("volumesRefreshed") or 0) < VOLUME_REFRESH \
+                or not volumes.refreshable(self.pod):
+            return
+        volumes.refresh(self.kl.api, self.pod, self.home, pod_ip=self.pod_ip, host_ip=self.kl.host_ip,
+                        allocatable=self.kl.allocatable)
+        self.state["volumesRefreshed"] = self.now
+        self.state.save()
+
     # -- probes -----------------------------------------------------------------------------
     def due_probes(self) -> list:
         """[(container name, kind, probe, pod ip, env, cwd)] for the kubelet to run now."""
@@ -171,7 +202,7 @@ class PodWorker:
         jobs = []
         for c in self._probed_containers():
             f = self.fact(c["name"])
-            if not f.running or f.record is None:
+            if not f.running or f.record is None or not self.live(c, f):
                 continue
             probes = probing.state_for(self.state.container(c["name"]), f.attempt)
             started_at = f.record.create_time or parse_time(f.record.started_at)
@@ -187,7 +218,7 @@ class PodWorker:
     def apply_probe_results(self, results: dict) -> None:
         for c in self._probed_containers():
             f = self.fact(c["name"])
-            if not f.running:
+            if not f.running or not self.live(c, f):
                 continue
             entry = self.state.container(c["name"])
             probes = probing.state_for(entry, f.attempt)
@@ -204,10 +235,53 @@ class PodWorker:
                 if verdict == "kill":
                     self.event("Normal", "Killing", "Container %s failed %s probe, will be restarted"
                                % (c["name"], kind), c)
-                    self.kl.stop_run(self.pod, c, f.record, self.grace(c[field]), self.pod_ip)
-                    self.fact(c["name"], refresh=True)
+                    self.kl.begin_stop(self.pod, c, f.record, self.kill_grace(c[field]), self.pod_ip)
                     self.changes += 1
                     break
+
+    # -- postStart hook and stops in progress ----------------------------------------------
+    def post_start(self, c: dict, f: Facts) -> str:
+        """The postStart hook of the current run: "none", "running", "ok" or "failed"."""
+        from pkubelet.runtime import process
+
+        if not ((c.get("lifecycle") or {}).get("postStart")) or f.record is None:
+            return "none"
+        hook = process.load(os.path.join(f.record.run_dir, "poststart"))
+        if hook is None:
+            return "none"  # a run started before the hook existed, or before this pkube
+        state = process.status(hook)
+        if isinstance(state, process.Running):
+            return "running"
+        return "ok" if state.exit_code == 0 else "failed"
+
+    def live(self, c: dict, f: Facts) -> bool:
+        """Running, past its postStart hook and not being killed: probes and readiness apply."""
+        from pkubelet.runtime import process
+
+        return f.running and process.stopping(f.record) is None and self.post_start(c, f) in ("none", "ok")
+
+    def sync_post_start(self, c: dict, f: Facts, init: bool) -> str:
+        """A running container whose postStart hook failed is killed (it restarts per the
+        restart policy), as the kubelet's startContainer does; "running" once the hook is done."""
+        hook = self.post_start(c, f)
+        if hook == "running":
+            return "starting"
+        if hook != "failed":
+            return "running"
+        from pkubelet.runtime import process
+
+        entry = self.state.container(c["name"])
+        hook_dir = os.path.join(f.record.run_dir, "poststart")
+        message = self.kl.hook_failure(self.pod, c, "postStart", hook_dir,
+                                       process.status(process.load(hook_dir)))
+        entry["waiting"] = {"reason": "PostStartHookError", "message": message}
+        self.state.save()
+        # the kubelet keeps the handler's output out of the Event (it may hold secrets)
+        self.event("Warning", "FailedPostStartHook", "PostStartHook failed", c, init)
+        self.event("Normal", "Killing", "FailedPostStartHook", c, init)
+        self.kl.begin_stop(self.pod, c, f.record, self.kill_grace(), self.pod_ip)
+        self.changes += 1
+        return "stopping"
 
     # -- containers -------------------------------------------------------------------------
     def sync_container(self, c: dict, policy: str, init: bool) -> str:
@@ -218,16 +292,32 @@ class PodWorker:
         if f.record is None:
             return self.start(c, f.attempt or 0, init, restart=False)
         if f.running:
-            return "running"
+            from pkubelet.runtime import process
+
+            if process.stopping(f.record) is not None:  # a kill in progress (probe, hook)
+                progress = self.kl.advance_stop(self.pod, c, f.record, self.field_path(c, init))
+                self.changes += int(progress.acted)
+                f = self.fact(name, refresh=True)
+                if f.running:
+                    return "stopping"
+            else:
+                return self.sync_post_start(c, f, init)
         code = f.state.exit_code
         if init and code == 0:
             return "done"
         if entry.get("reported") != f.attempt:
+            if c.get("lifecycle"):
+                from pkubelet.kubelet import reap_hooks
+
+                reap_hooks(f.record)  # a hook never outlives its container
             entry["reported"] = f.attempt
             self.state.save()
             self.changes += 1
             return "exited"
         if not restarts.should_restart(policy, code):
+            if (entry.get("waiting") or {}).get("reason") == "PostStartHookError":
+                entry.pop("waiting")  # shown only while a restart is coming, as the kubelet does
+                self.state.save()
             return "done" if code == 0 else "failed"
         finished = parse_time(f.state.finished_at) or self.now
         backoff = entry.get("backoff")
@@ -320,7 +410,11 @@ class PodWorker:
             return "exited"
         self.event("Normal", "Created", "Created container: %s" % name, c, init)
         self.event("Normal", "Started", "Started container %s" % name, c, init)
-        self.fact(name, refresh=True)
+        f = self.fact(name, refresh=True)
+        if (c.get("lifecycle") or {}).get("postStart") and f.record is not None:
+            # run beside the container; it is not Running (nor probed) until the hook is done
+            self.kl.start_hook(c, f.record, "postStart", self.pod_ip)
+            return self.sync_post_start(c, f, init)
         return "running"
 
     # -- the sync ---------------------------------------------------------------------------
@@ -367,7 +461,12 @@ class PodWorker:
             out["lastState"] = {"terminated": terminated(f.prev_record, f.prev_state)}
         if f.record.pid:
             out["containerID"] = "pkube://%d" % f.record.pid
-        if f.running:
+        hook = self.post_start(c, f) if f.running else "none"
+        if hook == "running":  # the kubelet has not finished starting it
+            out["state"] = {"waiting": {"reason": "ContainerCreating"}}
+        elif hook == "failed" and waiting:
+            out["state"] = {"waiting": dict(waiting)}
+        elif f.running:
             probes = probing.state_for(entry, f.attempt)
             out["state"] = {"running": {"startedAt": f.record.started_at}}
             out["started"] = probing.started(c, probes)

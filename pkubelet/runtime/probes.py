@@ -142,3 +142,61 @@ def grpc(_spec: dict, _pod_ip: str, _timeout: float, _env=None, _cwd=None) -> tu
 
 
 PROBE_KINDS = {"httpGet": http_get, "tcpSocket": tcp_socket, "exec": exec_command, "grpc": grpc}
+
+
+def hook_http_get(spec: dict, pod_ip: str) -> tuple:
+    """One lifecycle-hook GET (postStart/preStop httpGet): like the kubelet's handler runner,
+    any HTTP response is success (the status code is not judged); only a failed request
+    (refused, reset, malformed) fails the hook. No timeout of its own: the kubelet's hook
+    has none either (a preStop is cut by the grace period, a postStart holds its container)."""
+    import http.client
+
+    port, problem = _port(spec)
+    if problem:
+        return False, problem
+    host = spec.get("host") or pod_ip
+    scheme = str(spec.get("scheme") or "HTTP").upper()
+    path = spec.get("path") or "/"
+    if not path.startswith("/"):
+        path = "/" + path
+    url = "%s://%s:%d%s" % (scheme.lower(), host, port, path)
+    headers = {"User-Agent": USER_AGENT, "Accept": "*/*"}
+    for h in spec.get("httpHeaders") or ():
+        headers[h.get("name", "")] = h.get("value", "")
+    if scheme == "HTTPS":
+        import ssl
+
+        conn = http.client.HTTPSConnection(host, port, context=ssl._create_unverified_context())
+    else:
+        conn = http.client.HTTPConnection(host, port)
+    try:
+        conn.request("GET", path, headers=headers)
+        conn.getresponse().read(BODY_LIMIT)
+    except OSError as err:
+        return False, 'Get "%s": %s' % (url, _dial_error(err, host, port, False))
+    except http.client.HTTPException as err:
+        return False, 'Get "%s": %s' % (url, err or "malformed HTTP response")
+    finally:
+        conn.close()
+    return True, ""
+
+
+def main(argv: list) -> int:
+    """`python -m pkubelet.runtime.probes hook-http SPEC_JSON POD_IP`: a hook run's process
+    (the kubelet launches hooks as runs of their own so that it never waits for them)."""
+    import json
+    import sys
+
+    if len(argv) != 3 or argv[0] != "hook-http":
+        sys.stderr.write("usage: probes hook-http SPEC_JSON POD_IP\n")
+        return 2
+    ok, message = hook_http_get(json.loads(argv[1]), argv[2])
+    if not ok:
+        sys.stdout.write(message + "\n")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    import sys
+
+    sys.exit(main(sys.argv[1:]))

@@ -13,6 +13,9 @@ nothing here keeps state in memory. Each container run owns a directory:
       container.log  CRI log (unless the caller chose another log_path)
       stdin          FIFO, only for stdin=True containers (open it to write to the container)
       shim.log       the shim's own stderr, for debugging the runtime itself
+      stop.json      a graceful stop in progress (request_stop): its wall-clock deadline,
+                     whether SIGTERM was sent, the hook run it waits for first
+      prestop/, poststart/   runs of the container's lifecycle hooks (same layout)
 
 Every run goes through a shim (shim.c, or shim.py without a compiler) that outlives the
 kubelet, so status is read from files and from /proc, never from a parent's wait().
@@ -32,9 +35,10 @@ import signal
 import time
 from pathlib import Path
 
-RUN_FILE, PIDS_FILE, EXIT_FILE, LOG_FILE, STDIN_FIFO = (
-    "run.json", "pids", "exit.json", "container.log", "stdin")
+RUN_FILE, PIDS_FILE, EXIT_FILE, LOG_FILE, STDIN_FIFO, STOP_FILE = (
+    "run.json", "pids", "exit.json", "container.log", "stdin", "stop.json")
 
+VOLUMES_DIR_NAME = "volumes"  # pkubelet.podstate.VOLUMES_DIR: never holds runs
 START_TIMEOUT = 10.0  # how long start() waits for the shim's report before giving up
 SHIM_EXIT_TIMEOUT = 5.0  # after SIGKILL, how long the shim may take to record the exit
 POLL_INTERVAL = 0.02  # between checks while waiting for a process to go
@@ -294,10 +298,116 @@ def stop(record: RunRecord, grace_seconds: float) -> Exited:
     return status(record)
 
 
+# --- graceful stop without waiting ------------------------------------------------------------
+#
+# A kubelet sync must not sit through a grace period (it would hold up every other pod of
+# the node, and the CLI waiting for the node's lock). So a stop is a small state machine on
+# disk, advanced by whichever sync comes next (a CLI's or the daemon's, even after a kill -9):
+#
+#   request_stop()  records stop.json {requestedAt, deadline (wall clock), hook, holdUntil,
+#                   termAt}; SIGTERM at once unless a preStop hook must finish first
+#   advance_stop()  hook finished (or holdUntil passed) -> SIGTERM; deadline passed -> SIGKILL
+
+
+@dataclasses.dataclass
+class StopProgress:
+    """What advance_stop() saw and did: the container's state, whether it signalled or
+    recorded anything (a change for the caller to count), and the hook's exit when this
+    call was the first to see the hook finish."""
+
+    state: "Running | Exited"
+    acted: bool = False
+    hook_exit: "Exited | None" = None
+
+
+def stopping(record: RunRecord) -> dict | None:
+    """The stop in progress for this run (stop.json), or None."""
+    try:
+        with open(os.path.join(record.run_dir, STOP_FILE)) as f:
+            return json.load(f)
+    except (OSError, ValueError):
+        return None
+
+
+def request_stop(record: RunRecord, grace_seconds: float, *, hook_dir: str | None = None,
+                 hold_until: float | None = None, now: float | None = None) -> bool:
+    """Begin stopping the run without waiting; returns True when it wrote or signalled.
+
+    The deadline counts from now (hooks included, as the kubelet's grace period does). A
+    second request can only bring the deadline closer (a delete with a shorter grace).
+    ``hook_dir`` is a run (a preStop hook) that must exit before SIGTERM; ``hold_until`` a
+    wall-clock time before which SIGTERM waits (a sleep hook).
+    """
+    now = time.time() if now is None else now
+    if isinstance(status(record), Exited):
+        return False
+    deadline = now + max(0.0, grace_seconds)
+    current = stopping(record)
+    if current is not None:
+        if deadline >= current.get("deadline", deadline):
+            return False
+        current["deadline"] = deadline
+        _save_stop(record, current)
+        return True
+    doc = {"requestedAt": now, "deadline": deadline, "grace": grace_seconds, "termAt": None,
+           "hook": hook_dir, "holdUntil": hold_until, "hookSeen": False}
+    _save_stop(record, doc)
+    advance_stop(record, now=now)
+    return True
+
+
+def advance_stop(record: RunRecord, now: float | None = None) -> StopProgress:
+    """One step of a stop begun by request_stop (see above); never waits for the grace."""
+    now = time.time() if now is None else now
+    doc = stopping(record)
+    current = status(record)
+    progress = StopProgress(current)
+    if doc is None or isinstance(current, Exited):
+        return progress
+    hook = load(doc["hook"]) if doc.get("hook") else None
+    hook_state = status(hook) if hook is not None else None
+    if isinstance(hook_state, Exited) and not doc.get("hookSeen"):
+        doc["hookSeen"] = True
+        progress.hook_exit, progress.acted = hook_state, True
+    if now >= doc["deadline"]:
+        if hook is not None and isinstance(hook_state, Running):
+            _signal_group(hook, signal.SIGKILL)
+        _signal_group(record, signal.SIGKILL)
+        if doc.get("killAt") is None:
+            doc["killAt"] = now
+            progress.acted = True
+        elif now - doc["killAt"] > SHIM_EXIT_TIMEOUT:
+            _kill(record.shim_pid, record.shim_create_time, signal.SIGKILL)  # a stuck monitor
+    elif doc.get("termAt") is None:
+        hook_running = isinstance(hook_state, Running)
+        if not hook_running and now >= (doc.get("holdUntil") or 0):
+            _signal_group(record, signal.SIGTERM)
+            doc["termAt"] = now
+            progress.acted = True
+    if progress.acted:
+        _save_stop(record, doc)
+    progress.state = status(record)
+    return progress
+
+
+def _save_stop(record: RunRecord, doc: dict) -> None:
+    _atomic_write(os.path.join(record.run_dir, STOP_FILE), json.dumps(doc))
+
+
+def settle(records: list, timeout: float) -> None:
+    """Wait up to ``timeout`` for runs just sent SIGTERM to go (a well-behaved process exits
+    in milliseconds, so its pod can be removed in the same sync)."""
+    _wait_until(lambda: all(isinstance(status(r), Exited) for r in records), timeout)
+
+
 def kill_all_in(run_dir_root: str) -> list:
-    """SIGKILL every run found under run_dir_root (any depth); returns their records."""
+    """SIGKILL every run found under run_dir_root (any depth); returns their records.
+
+    Directories named "volumes" are not searched: a pod's volumes hold files a user or a
+    container wrote (a run.json there must never make us signal a process)."""
     stopped = []
-    for parent, _dirs, files in os.walk(run_dir_root):
+    for parent, dirs, files in os.walk(run_dir_root):
+        dirs[:] = [d for d in dirs if d != VOLUMES_DIR_NAME]
         if RUN_FILE in files:
             record = load(parent)
             if record is not None:
