@@ -133,11 +133,11 @@ def _resolvable(program: str, env: dict) -> bool:
 
 # -- kubelet entry points -----------------------------------------------------------------------
 def prepare(api, pod: dict, home: str, pod_ip: str, argv: list, env: dict, report, binds=(),
-            stage_dir: str | None = None) -> list:
+            stage_dir: str | None = None, cwd: str | None = None) -> list:
     """Write the pod's hosts file and return the argv to start: wrapped, when possible,
     in a private mount namespace with the volume `binds` (source, mountPath, read-only)
-    and the hosts file at /etc/hosts. `report(type, reason, message)` records a pod
-    Event (once per pod, when the file is new)."""
+    and the hosts file at /etc/hosts, changing to `cwd` in there. `report(type, reason,
+    message)` records a pod Event (once per pod, when the file is new)."""
     from pkubelet import mountns
 
     path = path_for(home, pod["metadata"]["uid"])
@@ -152,7 +152,7 @@ def prepare(api, pod: dict, home: str, pod_ip: str, argv: list, env: dict, repor
     if not argv or not _resolvable(str(argv[0]), env):
         return argv
     return mountns.wrap(argv, list(binds) + [(path, "/etc/hosts", False)],
-                        stage_dir or os.path.join(os.path.dirname(path), "overlay"), tools)
+                        stage_dir or os.path.join(os.path.dirname(path), "overlay"), tools, cwd)
 
 
 def refresh_node(api, home: str, node_name: str) -> int:

@@ -91,9 +91,10 @@ def unmountable(binds: list, t: dict | None) -> list[tuple[str, str, bool]]:
     return out
 
 
-def wrap(argv: list, binds: list, stage_dir: str, t: dict) -> list:
+def wrap(argv: list, binds: list, stage_dir: str, t: dict, cwd: str | None = None) -> list:
     """argv run in a new mount namespace after the overlays and bind mounts of `binds`
-    ((source, target, read-only) in order; targets that cannot be made are skipped)."""
+    ((source, target, read-only) in order; targets that cannot be made are skipped),
+    from `cwd` as seen inside it (a workingDir under a mountPath exists only there)."""
     skip = set(unmountable(binds, t))
     binds = [b for b in binds if b not in skip]
     steps, overlaid = [], []
@@ -116,5 +117,7 @@ def wrap(argv: list, binds: list, stage_dir: str, t: dict) -> list:
         steps.append('"$0" --bind %s %s' % (q(src), q(dst)))
         if ro:
             steps.append('"$0" -o remount,bind,ro %s' % q(dst))
+    if cwd:
+        steps.append("cd -- %s" % shlex.quote(cwd))
     script = " && ".join(steps + ['exec "$@"'])
     return [t["unshare"], "--mount", "--propagation", "private", "--", t["sh"], "-c", script, t["mount"]] + list(argv)

@@ -394,12 +394,15 @@ class PodWorker:
 
         from pkubelet import mountns  # volumes at their mountPath, in the same namespace
 
-        argv = hosts.prepare(self.kl.api, self.pod, self.home, self.pod_ip, argv, env,
-                             lambda type_, reason, message: self.event(type_, reason, message),
-                             binds=mountns.volume_binds(c, self.state.get("volumeDirs") or {}),
-                             stage_dir=os.path.join(run_dir, "overlay"))
+        wrapped = hosts.prepare(self.kl.api, self.pod, self.home, self.pod_ip, argv, env,
+                                lambda type_, reason, message: self.event(type_, reason, message),
+                                binds=mountns.volume_binds(c, self.state.get("volumeDirs") or {}),
+                                stage_dir=os.path.join(run_dir, "overlay"), cwd=cwd)
         try:
-            process.start(run_dir, argv, env, cwd, stdin=bool(c.get("stdin")))
+            # a wrapped command changes to cwd inside its namespace, where a workingDir
+            # under a mountPath exists; the shim starts it from "/"
+            process.start(run_dir, wrapped, env, cwd, stdin=bool(c.get("stdin")),
+                          shim_cwd="/" if wrapped is not argv else None)
         except process.StartError as err:
             if err.record is None:
                 return self._fail_start(c, init, "RunContainerError", err.message,

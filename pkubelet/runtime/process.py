@@ -176,11 +176,13 @@ def compile_c_shim(bin_dir: str) -> str | None:
 # --- start -----------------------------------------------------------------------------------
 
 def start(run_dir: str, argv: list, env: dict, cwd: str | None, stdin: bool = False, *,
-          log_path: str | None = None, shim: Shim | None = None) -> RunRecord:
+          log_path: str | None = None, shim: Shim | None = None, shim_cwd: str | None = None) -> RunRecord:
     """Start ``argv`` as a container run in ``run_dir`` (created if missing) and return its record.
 
     ``env`` is the container's whole environment; when it has no PATH the host's is added
     (as an image's ENV PATH would be). ``cwd`` None means "/", Kubernetes' default.
+    ``shim_cwd``: where the shim starts argv when that is not ``cwd`` — argv enters the
+    container's mount namespace and changes to ``cwd`` itself (mountns.wrap).
     Raises StartError when the process cannot be started; see the module docstring.
     """
     import select
@@ -210,7 +212,7 @@ def start(run_dir: str, argv: list, env: dict, cwd: str | None, stdin: bool = Fa
     if shim.kind == "python":
         cmd += ["--env-from", os.path.join(run_dir, RUN_FILE)]
     cmd += [record.log_path, record.exit_path, os.path.join(run_dir, PIDS_FILE), stdin_arg,
-            record.cwd, "--"] + record.argv
+            shim_cwd or record.cwd, "--"] + record.argv
     report_r, report_w = os.pipe()
     try:
         with open(os.path.join(run_dir, "shim.log"), "ab") as shim_log:

@@ -153,3 +153,22 @@ def test_exec_sees_the_containers_mounts(cluster):
     assert r.returncode == 1
     assert r.stderr.strip() == ('error: Internal error occurred: error executing command in container: '
                                 'exec: "no-such-cmd": executable file not found in $PATH')
+
+
+def test_working_dir_under_a_volume_mount_path(cluster):
+    """A workingDir that exists only inside the container (a volume's mountPath) is where
+    the container and exec start, as on a real node."""
+    from pkubelet import mountns
+    if mountns.tools() is None or not mountns.tools()["overlay"]:
+        pytest.skip("needs root with util-linux unshare and overlayfs (private mount namespaces)")
+    cm = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "app"}, "data": {"main.sh": "echo ran in $PWD"}}
+    pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "wd"},
+           "spec": {"containers": [{"name": "app", "image": "busybox", "workingDir": "/opt/pkube-wd-app",
+                                    "command": ["sh", "-c", "sh main.sh; sleep 1000"],
+                                    "volumeMounts": [{"name": "app", "mountPath": "/opt/pkube-wd-app"}]}],
+                    "volumes": [{"name": "app", "configMap": {"name": "app"}}]}}
+    cluster.ok("apply", "-f", "-", input=json.dumps({"apiVersion": "v1", "kind": "List", "items": [cm, pod]}))
+    cluster.ok("wait", "pod/wd", "--for=condition=Ready", "--timeout=60s")
+    cluster.wait_for(lambda: cluster.ok("logs", "wd") == "ran in /opt/pkube-wd-app\n", message="the script's output")
+    assert cluster.ok("exec", "wd", "--", "pwd") == "/opt/pkube-wd-app\n"
+    assert json.loads(cluster.ok("get", "pod", "wd", "-o", "json"))["status"]["containerStatuses"][0]["restartCount"] == 0
