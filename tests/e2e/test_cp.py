@@ -71,16 +71,23 @@ def test_copies_see_the_containers_mounts(cluster, tmp_path):
     if mountns.tools() is None or not mountns.tools()["overlay"]:
         pytest.skip("needs root with util-linux unshare and overlayfs (private mount namespaces)")
     cm = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "conf"}, "data": {"key": "value-7"}}
+    made = "echo made inside > /var/pkube-cp-scratch/made && sleep 1000"
     pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "mounted"},
-           "spec": {"containers": [{"name": "app", "image": "busybox", "command": ["sleep", "1000"],
+           "spec": {"containers": [{"name": "app", "image": "busybox", "command": ["sh", "-c", made],
                                     "volumeMounts": [{"name": "conf", "mountPath": "/etc/pkube-cp-conf"},
                                                      {"name": "scratch", "mountPath": "/var/pkube-cp-scratch"}]}],
                     "volumes": [{"name": "conf", "configMap": {"name": "conf"}},
                                 {"name": "scratch", "emptyDir": {}}]}}
     cluster.ok("apply", "-f", "-", input=json.dumps({"apiVersion": "v1", "kind": "List", "items": [cm, pod]}))
     cluster.ok("wait", "pod/mounted", "--for=condition=Ready", "--timeout=60s")
-    cluster.ok("cp", "mounted:/etc/pkube-cp-conf/key", str(tmp_path / "key"))
-    assert (tmp_path / "key").read_text() == "value-7"
+    cluster.wait_for(lambda: cluster.pk("exec", "mounted", "--", "test", "-f", "/var/pkube-cp-scratch/made")
+                     .returncode == 0, message="the file the container made")
+    cluster.ok("cp", "mounted:/var/pkube-cp-scratch/made", str(tmp_path / "made"))
+    assert (tmp_path / "made").read_text() == "made inside\n"
+    # A ConfigMap key is a symlink into ..data, as the kubelet writes it: kubectl skips it
+    r = cluster.pk("cp", "mounted:/etc/pkube-cp-conf/key", str(tmp_path / "key"))
+    assert r.returncode == 0 and r.stderr.startswith(f'warning: skipping symlink: "{tmp_path / "key"}" -> "..data/key"')
+    assert not (tmp_path / "key").exists()
     (tmp_path / "note").write_text("in the volume\n")
     cluster.ok("cp", str(tmp_path / "note"), "mounted:/var/pkube-cp-scratch/")
     assert cluster.ok("exec", "mounted", "--", "cat", "/var/pkube-cp-scratch/note") == "in the volume\n"
