@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
+import select
 import subprocess
+import time
 
 import pytest
 
@@ -36,15 +39,30 @@ def test_table_filters_and_errors(cluster):
     assert cluster.ok("events", "-o", "name").startswith("event/web.")
 
 
+def read_lines(pipe, count: int, deadline: float) -> list[str]:
+    """Up to `count` lines from a text pipe, giving up at `deadline` (never blocks past it)."""
+    lines, buffered = [], ""
+    while len(lines) < count and time.monotonic() < deadline:
+        ready, _, _ = select.select([pipe], [], [], max(0.0, deadline - time.monotonic()))
+        if not ready:
+            break
+        chunk = os.read(pipe.fileno(), 4096).decode()
+        if not chunk:
+            break
+        buffered += chunk
+        *done, buffered = buffered.split("\n")
+        lines += done
+    return lines[:count]
+
+
 def test_watch_prints_new_events_as_they_come(cluster):
     cluster.ok("create", "namespace", "x")
-    with subprocess.Popen([executable("pkubectl"), "events", "-w", "--for", "pod/late"], env=cluster.env,
-                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                          start_new_session=True) as watcher:
-        cluster.started.append(watcher)
-        cluster.ok("run", "late", "--image=busybox", "--", "sleep", "3600")
-        first = watcher.stdout.readline()
-        second = watcher.stdout.readline()
-        watcher.terminate()
-    assert first.split()[:2] == ["LAST", "SEEN"]
-    assert "Scheduled" in second and "Pod/late" in second
+    watcher = cluster.popen([executable("pkubectl"), "events", "-w", "--for", "pod/late"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    cluster.ok("run", "late", "--image=busybox", "--", "sleep", "3600")
+    lines = read_lines(watcher.stdout, 2, time.monotonic() + 30)
+    watcher.terminate()
+    watcher.wait(10)
+    assert len(lines) == 2, lines
+    assert lines[0].split()[:2] == ["LAST", "SEEN"]
+    assert "Scheduled" in lines[1] and "Pod/late" in lines[1]
