@@ -8,12 +8,8 @@ and the kubelet all go through it; nothing else writes the store.
 """
 from __future__ import annotations
 
-import copy
-import ipaddress
 import json
 import os
-import random
-import string
 import time
 
 from pkubectl.api import errors, registry
@@ -25,8 +21,18 @@ GENERATION_KINDS = {"Deployment", "ReplicaSet", "StatefulSet", "DaemonSet", "Job
                     "HorizontalPodAutoscaler"}
 BUILTIN_NAMESPACES = ("default", "kube-system", "kube-public", "kube-node-lease")
 # Loopback address plan (DESIGN "Network"): Linux routes all of 127.0.0.0/8 to lo.
-SERVICE_CIDR = ipaddress.ip_network(os.environ.get("PKUBE_SERVICE_CIDR", "127.96.0.0/16"))
-LOADBALANCER_CIDR = ipaddress.ip_network(os.environ.get("PKUBE_LOADBALANCER_CIDR", "127.250.0.0/16"))
+# copy, ipaddress and random are imported where writes need them: `get` (which only reads)
+# starts ~4 ms faster without them.
+
+
+def service_cidr():
+    import ipaddress
+    return ipaddress.ip_network(os.environ.get("PKUBE_SERVICE_CIDR", "127.96.0.0/16"))
+
+
+def loadbalancer_cidr():
+    import ipaddress
+    return ipaddress.ip_network(os.environ.get("PKUBE_LOADBALANCER_CIDR", "127.250.0.0/16"))
 DEFAULT_NODE_PORT_RANGE = (30000, 32767)
 RANDOM_SUFFIX_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"  # Kubernetes' utilrand alphabet
 FOREGROUND = "foregroundDeletion"
@@ -38,6 +44,7 @@ def now() -> str:
 
 
 def random_suffix(n: int = 5) -> str:
+    import random
     return "".join(random.choice(RANDOM_SUFFIX_ALPHABET) for _ in range(n))
 
 
@@ -96,6 +103,7 @@ def static_band(size: int, lo: int, hi: int, step: int) -> int:
 
 def pick_dynamic(first: int, last: int, taken: set, band: int):
     """A random free value of first..last, above the static band first; None when full."""
+    import random
     for low, high in ((first + band, last), (first, first + band - 1)):
         n = high - low + 1
         if n <= 0:
@@ -157,7 +165,7 @@ class Api:
             self.create({"apiVersion": "v1", "kind": "Service",
                          "metadata": {"name": "kubernetes", "namespace": "default",
                                       "labels": {"component": "apiserver", "provider": "kubernetes"}},
-                         "spec": {"clusterIP": str(SERVICE_CIDR.network_address + 1),
+                         "spec": {"clusterIP": str(service_cidr().network_address + 1),
                                   "ports": [{"name": "https", "port": 443, "targetPort": 6443}]}})
         except errors.ApiError:
             pass
@@ -210,6 +218,7 @@ class Api:
 
     # -- writes -------------------------------------------------------------
     def create(self, obj: dict, namespace: str | None = None, dry_run: bool = False) -> dict:
+        import copy
         from pkubectl.api import defaults, validation
 
         self.bootstrap()
@@ -276,6 +285,7 @@ class Api:
         (409 Conflict otherwise). The main resource keeps the live status; the
         `status` subresource keeps the live spec and metadata (except for the
         bookkeeping the kubelet and controllers own)."""
+        import copy
         from pkubectl.api import defaults, validation
 
         self.bootstrap()
@@ -339,6 +349,7 @@ class Api:
               dry_run: bool = False, subresource: str = "") -> tuple[dict, bool]:
         """Apply a patch to the live object; returns (object, changed). Retries on
         conflict: the patch is re-applied to the newer object, as the API server does."""
+        import copy
         from pkubectl.api import merge
 
         for _ in range(10):
@@ -511,7 +522,7 @@ class Api:
             tx.update(k.resource, o["metadata"]["namespace"], o["metadata"]["name"], o)
 
     def _allocate_service(self, tx, svc: dict, old: dict | None) -> None:
-        """Cluster IPs from SERVICE_CIDR and node ports from the node-port range,
+        """Cluster IPs from service_cidr() and node ports from the node-port range,
         refusing taken or out-of-range values as the API server does."""
         spec = svc.setdefault("spec", {})
         stype = spec.get("type", "ClusterIP")
@@ -539,7 +550,7 @@ class Api:
                         f'spec.clusterIPs: Invalid value: []string{{"{ip}"}}: failed to allocate IP {ip}: '
                         f'provided IP is already allocated'])
             elif not ip:
-                ip = self._free_ip(SERVICE_CIDR, taken_ips | {str(SERVICE_CIDR.network_address + 1)},
+                ip = self._free_ip(service_cidr(), taken_ips | {str(service_cidr().network_address + 1)},
                                    CLUSTER_IP_BAND)
             spec["clusterIP"] = ip
             spec["clusterIPs"] = [ip]
@@ -576,6 +587,7 @@ class Api:
     def _free_ip(net, taken: set, band: tuple[int, int, int] | None = None) -> str:
         """A free host address of `net`, from above its static band when `band` is given."""
         first, hosts = int(net.network_address) + 1, net.num_addresses - 2
+        import ipaddress
         taken_ints = {int(ipaddress.ip_address(ip)) for ip in taken if ip and ip != "None"}
         found = pick_dynamic(first, first + hosts - 1, taken_ints, static_band(hosts, *band) if band else 0)
         if found is None:
@@ -587,7 +599,7 @@ class Api:
         for svc in self.list(registry.lookup("services"))[0]:
             for ing in svc.get("status", {}).get("loadBalancer", {}).get("ingress") or []:
                 taken.add(ing.get("ip"))
-        return self._free_ip(LOADBALANCER_CIDR, taken)
+        return self._free_ip(loadbalancer_cidr(), taken)
 
 
 class _ApiTxn:
@@ -757,4 +769,3 @@ def dump_compact(obj) -> str:
     return json.dumps(obj, separators=(",", ":"), sort_keys=True)
 
 
-_ALNUM = string.ascii_lowercase + string.digits

@@ -92,6 +92,31 @@ class TabWriter:
         if start < len(text):
             self._cell.append(text[start:])
 
+    def write_rows(self, rows: list[list[str]]) -> None:
+        """Same as write() of the rows joined by tabs and newlines. When they form one
+        uniform table (every row the same number of cells, at least two, no separator
+        characters inside, nothing buffered: the everyday `get`) each column is a single
+        block over all lines, so widths and output are computed directly, without
+        building cells one by one."""
+        ncells = len(rows[0]) if rows else 0
+        if (ncells < 2 or self._cell or self._lines != [[]] or self.padchar != " "
+                or self.flags & ~REMEMBER_WIDTHS or any(len(r) != ncells for r in rows)
+                or _SEPARATORS.search("".join(c for r in rows for c in r))):
+            self.write("".join("\t".join(row) + "\n" for row in rows))
+            return
+        widths = self._widths
+        for column in range(ncells - 1):
+            width = max(self.minwidth, max(len(r[column]) for r in rows) + self.padding)
+            if self.flags & REMEMBER_WIDTHS:
+                width = self._remember(width)
+            widths.append(width)
+        out = self._out
+        for row in rows:
+            out.extend(cell.ljust(width) for cell, width in zip(row, widths))
+            out.append(row[-1])
+            out.append("\n")
+        self._widths = []
+
     def _terminate_cell(self, htab: bool) -> int:
         cell_text = "".join(self._cell)
         self._cell = []
@@ -213,7 +238,7 @@ class TableWriter:
 
     def render(self, rows: list[list[str]]) -> str:
         tw = self._tw
-        tw.write("".join("\t".join(row) + "\n" for row in rows))
+        tw.write_rows(rows)
         return tw.flush()
 
     def reset_widths(self) -> None:
@@ -228,7 +253,7 @@ def format_table(rows: list[list[str]], minwidth: int = 6, tabwidth: int = 4,
                  padding: int = 3) -> str:
     """Lay out rows like `kubectl get`: one line per row, each ending in "\\n"."""
     tw = TabWriter(minwidth, tabwidth, padding, " ", REMEMBER_WIDTHS)
-    tw.write("".join("\t".join(row) + "\n" for row in rows))
+    tw.write_rows(rows)
     return tw.flush()
 
 

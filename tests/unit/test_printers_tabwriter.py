@@ -1,6 +1,6 @@
 """Go text/tabwriter port: get tables (6/4/3), describe (0/8/2), RememberWidths."""
 
-from pkubectl.printers.tabwriter import TableWriter, TabWriter, describe_writer, format_table
+from pkubectl.printers.tabwriter import REMEMBER_WIDTHS, TableWriter, TabWriter, describe_writer, format_table
 
 
 def test_get_table_columns_are_widest_cell_plus_three():
@@ -90,3 +90,38 @@ def test_tab_padding_mode():
     tw = TabWriter(0, 8, 1, "\t", 0)
     tw.write("a\tb\nccccccccc\td\n")
     assert tw.flush() == "a\t\tb\nccccccccc\td\n"
+
+
+# -- the uniform-table fast path gives exactly the general algorithm's output -----------
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_cell = st.text(alphabet=st.sampled_from(list("ab é-1") + ["\t", "\n", "日"]), max_size=12)
+
+
+def _slow(rows_batches, minwidth=6, tabwidth=4, padding=3):
+    tw = TabWriter(minwidth, tabwidth, padding, " ", REMEMBER_WIDTHS)
+    out = []
+    for rows in rows_batches:
+        tw.write("".join("\t".join(row) + "\n" for row in rows))
+        out.append(tw.flush())
+    return out
+
+
+def _fast(rows_batches, minwidth=6, tabwidth=4, padding=3):
+    tw = TabWriter(minwidth, tabwidth, padding, " ", REMEMBER_WIDTHS)
+    out = []
+    for rows in rows_batches:
+        tw.write_rows(rows)
+        out.append(tw.flush())
+    return out
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(1, 5).flatmap(
+    lambda n: st.lists(st.lists(st.lists(_cell, min_size=n, max_size=n), max_size=6), min_size=1, max_size=3)),
+    st.booleans())
+def test_write_rows_matches_write(batches, ragged):
+    if ragged and batches[0]:
+        batches[0][0] = batches[0][0] + ["extra"]  # not uniform: the general path
+    assert _fast(batches) == _slow(batches)
