@@ -93,9 +93,11 @@ def _refs(node):
             yield from _refs(value)
 
 
-# Where that JSON-schema form departs from the API's own schema (checked against
-# api/openapi-spec/v3 of Kubernetes): it marks `spec` required on workload kinds, whose
-# Go types say `omitempty`, and lists other required fields for two kinds.
+# Where that JSON-schema form departs from the API's own schema: it marks `spec` required
+# on workload kinds, whose Go types say `omitempty` (ReplicaSet checked in Kubernetes'
+# api/openapi-spec/v3: no required fields), and lists other required fields for
+# ControllerRevision (the spec says `revision`) and EndpointSlice (its Go type has
+# `endpoints` without omitempty).
 REQUIRED = {
     "io.k8s.api.apps.v1.Deployment": [],
     "io.k8s.api.apps.v1.DaemonSet": [],
