@@ -160,8 +160,7 @@ class Proxier:
         rev = self.api.store.revision()
         due = as_of - self._last_full >= RESYNC_SECONDS
         if rev == self._rev and not due:
-            if self.proxy.holding():
-                self.proxy.settle(as_of)
+            self.proxy.settle(as_of)
             return 0
         self._rev = rev
         if due:
@@ -179,7 +178,7 @@ class Proxier:
             self._errors = self.proxy.sync(rules, as_of)
             changed = int(rules != self._rules)
             self._rules = rules
-        elif self.proxy.holding():
+        else:
             self.proxy.settle(as_of)
         for key, text in self._errors.items():
             svc = owners.get(key)

@@ -2,9 +2,12 @@
 every process a test started — even when the test fails."""
 from __future__ import annotations
 
+import json
 import os
+import random
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -33,6 +36,23 @@ def executable(name: str) -> str:
     if not found:
         pytest.fail(f"{name} is not installed (pip install -e .)")
     return found
+
+
+def get_json(c, *args) -> dict:
+    """`pkubectl get ARGS -o json`, decoded (c: a Cluster)."""
+    return json.loads(c.ok("get", *args, "-o", "json"))
+
+
+def free_node_port() -> int:
+    """A NodePort nothing on this machine listens on now (other clusters share loopback)."""
+    for port in random.sample(range(30200, 32700), 200):
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+                return port
+            except OSError:
+                continue
+    raise RuntimeError("no free NodePort")
 
 
 @dataclass

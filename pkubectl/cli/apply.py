@@ -193,7 +193,6 @@ def register(app: typer.Typer) -> None:
               validate: Annotated[str, typer.Option("--validate", help="Must be one of: strict (or true), warn, ignore (or false).")] = "strict",
               context: ContextOpt = None, kubeconfig: KubeconfigOpt = None):
         """Apply a configuration to a resource by file name or stdin."""
-        from pkubectl.printers.output import Printer, PrinterError
 
         inv = common.globals_(namespace, context, kubeconfig)
         mode = common.parse_dry_run(dry_run)
@@ -203,10 +202,7 @@ def register(app: typer.Typer) -> None:
             raise CliError("all resources selected for prune without explicitly passing --all. To prune all "
                            "resources, pass the --all flag. If you did not mean to prune all resources, specify "
                            "a label selector")
-        try:
-            printer = Printer.from_flag(output) if output and output != "name" else None
-        except PrinterError as e:
-            raise CliError(str(e)) from None
+        printer = common.object_printer(output)
         items = manifests(inv, filename, recursive, selector)
         if not items and not selector:
             raise CliError("no objects passed to apply")

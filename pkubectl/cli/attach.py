@@ -19,7 +19,8 @@ import typer
 from pkubectl.api import registry
 from pkubectl.api.errors import ApiError
 from pkubectl.cli import common
-from pkubectl.cli.common import CliError, ContextOpt, KubeconfigOpt, NamespaceOpt, err
+from pkubectl.cli.common import (CliError, ContainerOpt, ContextOpt, KubeconfigOpt, NamespaceOpt, PodRunningTimeoutOpt,
+                                 QuietOpt, StdinOpt, TtyOpt, err)
 
 RECORDED = ("All commands and output from this session will be recorded in container logs, including credentials "
             "and sensitive information passed through the command prompt.")
@@ -148,11 +149,11 @@ def register(app: typer.Typer) -> None:
     @app.command("attach")
     def attach(args: Annotated[Optional[list[str]], typer.Argument(help="(POD | TYPE/NAME)")] = None,
                namespace: NamespaceOpt = None,
-               container: Annotated[Optional[str], typer.Option("--container", "-c", help="Container name. If omitted, use the kubectl.kubernetes.io/default-container annotation for selecting the container to be attached or the first container in the pod will be chosen")] = None,
-               stdin: Annotated[bool, typer.Option("--stdin", "-i", help="Pass stdin to the container")] = False,
-               tty: Annotated[bool, typer.Option("--tty", "-t", help="Stdin is a TTY")] = False,
-               quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only print output from the remote session")] = False,
-               pod_running_timeout: Annotated[str, typer.Option("--pod-running-timeout", help="The length of time (like 5s, 2m, or 3h, higher than zero) to wait until at least one pod is running")] = "1m0s",
+               container: ContainerOpt = None,
+               stdin: StdinOpt = False,
+               tty: TtyOpt = False,
+               quiet: QuietOpt = False,
+               pod_running_timeout: PodRunningTimeoutOpt = "1m0s",
                context: ContextOpt = None, kubeconfig: KubeconfigOpt = None):
         """Attach to a process that is already running inside an existing container."""
         inv = common.globals_(namespace, context, kubeconfig)

@@ -86,13 +86,9 @@ def validate(min_: int, max_: int, cpu_percent: int, cpu: str | None, memory: st
 def run(inv, args, filename, recursive, name, min_, max_, cpu_percent, cpu, memory, mode, output) -> None:
     from pkubectl.api import registry
     from pkubectl.cli.workloads import resolve
-    from pkubectl.printers.output import Printer, PrinterError
 
     validate(min_, max_, cpu_percent, cpu, memory)
-    try:
-        printer = Printer.from_flag(output) if output and output != "name" else None
-    except PrinterError as e:
-        raise CliError(str(e)) from None
+    printer = common.object_printer(output)
     objs = resolve(inv, args, filename, recursive)
     if not objs:
         raise CliError("no objects passed to autoscale")

@@ -116,6 +116,11 @@ _OPTION_SPECS = {
     "KubeconfigOpt": ("Optional[str]", lambda t: t.Option("--kubeconfig", help="Path to the kubeconfig file to use for CLI requests.")),
     "TemplateOpt": ("Optional[str]", lambda t: t.Option("--template", help="Template string or path to template file to use when -o=go-template, -o=go-template-file.")),
     "AllowMissingOpt": ("bool", lambda t: t.Option("--allow-missing-template-keys/--no-allow-missing-template-keys", help="If true, ignore any errors in templates when a field or map key is missing in the template.")),
+    "ContainerOpt": ("Optional[str]", lambda t: t.Option("--container", "-c", help="Container name. If omitted, use the kubectl.kubernetes.io/default-container annotation for selecting the container to be attached or the first container in the pod will be chosen")),
+    "StdinOpt": ("bool", lambda t: t.Option("--stdin", "-i", help="Pass stdin to the container")),
+    "TtyOpt": ("bool", lambda t: t.Option("--tty", "-t", help="Stdin is a TTY")),
+    "QuietOpt": ("bool", lambda t: t.Option("--quiet", "-q", help="Only print output from the remote session")),
+    "PodRunningTimeoutOpt": ("str", lambda t: t.Option("--pod-running-timeout", help="The length of time (like 5s, 2m, or 3h, higher than zero) to wait until at least one pod is running")),
     "ShowManagedFieldsOpt": ("bool", lambda t: t.Option("--show-managed-fields", help="If true, keep the managedFields when printing objects in JSON or YAML format.")),
 }
 
@@ -175,6 +180,18 @@ def result_line(kind, name: str, verb: str, dry_run: str = "none", output: str |
     if output == "name":
         return ref
     return f"{ref} {verb}{DRY_RUN_SUFFIX[dry_run]}"
+
+
+def object_printer(output: str | None, name_too: bool = False):
+    """The Printer for -o, or None when the command prints its own result lines: no -o,
+    or -o name (unless `name_too`). A bad format is a CliError."""
+    if not output or (output == "name" and not name_too):
+        return None
+    from pkubectl.printers.output import Printer, PrinterError
+    try:
+        return Printer.from_flag(output)
+    except PrinterError as e:
+        raise CliError(str(e)) from None
 
 
 def env_flag(name: str) -> bool:

@@ -409,7 +409,7 @@ SPEC = {
   'exec': {
    'help': 'Execute a command in a container',
    'args': True,
-   'flags': [22, 27, 73, 91, 111, 122, 155, 169]},
+   'flags': [22, 27, 73, 91, 110, 122, 155, 169]},
   'explain': {
    'help': 'Describe fields and structure of various resources',
    'args': True,

@@ -31,7 +31,7 @@ from typing import Annotated, NamedTuple, Optional
 import typer
 
 from pkubectl.cli import common
-from pkubectl.cli.common import CliError, ContextOpt, KubeconfigOpt, NamespaceOpt, err
+from pkubectl.cli.common import CliError, ContainerOpt, ContextOpt, KubeconfigOpt, NamespaceOpt, err
 
 SPEC_FORMAT = "filespec must match the canonical format: [[namespace/]pod:]file/path"
 
@@ -242,7 +242,7 @@ def run_cp(inv, args: list[str], container: str | None, no_preserve: bool) -> in
 def register(app: typer.Typer) -> None:
     @app.command("cp")
     def cp(args: Annotated[Optional[list[str]], typer.Argument(help="<file-spec-src> <file-spec-dest>")] = None,
-           container: Annotated[Optional[str], typer.Option("--container", "-c", help="Container name. If omitted, use the kubectl.kubernetes.io/default-container annotation for selecting the container to be attached or the first container in the pod will be chosen")] = None,
+           container: ContainerOpt = None,
            no_preserve: Annotated[bool, typer.Option("--no-preserve", help="The copied file/directory's ownership and permissions will not be preserved in the container")] = False,
            retries: Annotated[int, typer.Option("--retries", help="Set number of retries to complete a copy operation from a container. Specify 0 to disable or any negative value for infinite retrying. The default is 0 (no retry).")] = 0,
            namespace: NamespaceOpt = None, context: ContextOpt = None, kubeconfig: KubeconfigOpt = None):

@@ -59,14 +59,9 @@ def one_name(args: list[str] | None, sub: str, allow_command: bool = False) -> t
 def begin(namespace, context, kubeconfig, dry_run, output):
     """(inv, dry-run mode, Printer or None for -o name / no -o): how every command that
     creates objects (create, expose) starts."""
-    from pkubectl.printers.output import Printer, PrinterError
-
     inv = common.globals_(namespace, context, kubeconfig)
     mode = common.parse_dry_run(dry_run)
-    try:
-        printer = Printer.from_flag(output) if output and output != "name" else None
-    except PrinterError as e:
-        raise CliError(str(e)) from None
+    printer = common.object_printer(output)
     return inv, mode, printer
 
 

@@ -82,17 +82,13 @@ def parse_for(text: str) -> tuple[str, str]:
 
 def run_events(inv, all_namespaces: bool, for_: str | None, types: list[str], watch: bool, no_headers: bool,
                output: str | None) -> None:
-    from pkubectl.printers.output import Printer, PrinterError
     from pkubectl.printers.tabwriter import TableWriter
 
     wanted = sorted({t for text in types for t in text.split(",") if t})
     if any(t.lower() not in ("normal", "warning") for t in wanted):
         raise CliError("valid --types are Normal or Warning")
     involved = parse_for(for_) if for_ else None
-    try:
-        printer = Printer.from_flag(output) if output else None
-    except PrinterError as e:
-        raise CliError(str(e)) from None
+    printer = common.object_printer(output, name_too=True)
 
     def keep(event: dict) -> bool:
         if wanted and (event.get("type") or "").lower() not in {t.lower() for t in wanted}:

@@ -24,7 +24,8 @@ import typer
 from pkubectl.api import registry, selectors
 from pkubectl.api.errors import ApiError
 from pkubectl.cli import common
-from pkubectl.cli.common import AllNamespacesOpt, CliError, ContextOpt, KubeconfigOpt, NamespaceOpt, SelectorOpt, err
+from pkubectl.cli.common import (AllNamespacesOpt, CliError, ContainerOpt, ContextOpt, KubeconfigOpt, NamespaceOpt,
+                                 PodRunningTimeoutOpt, QuietOpt, SelectorOpt, StdinOpt, TtyOpt, err)
 
 DEFAULT_CONTAINER_ANNOTATION = "kubectl.kubernetes.io/default-container"
 
@@ -582,11 +583,11 @@ def register(app: typer.Typer) -> None:
     @app.command("exec", context_settings={"allow_interspersed_args": True})
     def exec_(args: Annotated[Optional[list[str]], typer.Argument(help="(POD | TYPE/NAME) -- COMMAND [args...]")] = None,
               namespace: NamespaceOpt = None,
-              container: Annotated[Optional[str], typer.Option("--container", "-c", help="Container name. If omitted, use the kubectl.kubernetes.io/default-container annotation for selecting the container to be attached or the first container in the pod will be chosen")] = None,
-              stdin: Annotated[bool, typer.Option("--stdin", "-i", help="Pass stdin to the container")] = False,
-              tty: Annotated[bool, typer.Option("--tty", "-t", help="Stdin is a TTY")] = False,
-              quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only print output from the remote session")] = False,
-              pod_running_timeout: Annotated[str, typer.Option("--pod-running-timeout", help="The length of time to wait until at least one pod is running")] = "1m0s",
+              container: ContainerOpt = None,
+              stdin: StdinOpt = False,
+              tty: TtyOpt = False,
+              quiet: QuietOpt = False,
+              pod_running_timeout: PodRunningTimeoutOpt = "1m0s",
               context: ContextOpt = None, kubeconfig: KubeconfigOpt = None):
         """Execute a command in a container."""
         inv = common.globals_(namespace, context, kubeconfig)

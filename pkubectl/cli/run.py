@@ -178,7 +178,6 @@ def register(app: typer.Typer) -> None:
         """Create and run a particular image in a pod."""
         from pkubectl.api import registry
         from pkubectl.cli.create import words_after_dash
-        from pkubectl.printers.output import Printer, PrinterError
 
         inv = common.globals_(namespace, context, kubeconfig)
         mode = common.parse_dry_run(dry_run)
@@ -208,10 +207,7 @@ def register(app: typer.Typer) -> None:
         timeout = common.parse_duration(pod_running_timeout)
         if timeout <= 0:
             raise CliError("--pod-running-timeout must be higher than zero")
-        try:
-            printer = Printer.from_flag(output) if output and output != "name" else None
-        except PrinterError as e:
-            raise CliError(str(e)) from None
+        printer = common.object_printer(output)
         pod_labels = parse_pairs(labels, "labels") or {"run": name}
         pod = gen_pod(name, image, pod_labels, parse_pairs(annotations, "annotations"), env or [], port,
                       restart or "Always", image_pull_policy, words, command, stdin, leave_stdin_open, tty)

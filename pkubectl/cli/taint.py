@@ -13,7 +13,6 @@ from typing import Annotated, NamedTuple, Optional
 
 import typer
 
-from pkubectl.api import registry
 from pkubectl.api.errors import ApiError
 from pkubectl.cli import common
 from pkubectl.cli.common import CliError, ContextOpt, DryRunOpt, KubeconfigOpt, OutputOpt, SelectorOpt, out
@@ -109,7 +108,6 @@ def reorganize(current: list[dict], add: list[Taint], remove: list[Taint], overw
 def run_taint(inv, args: list[str], selector: str | None, all_: bool, overwrite: bool, dry_run: str | None,
               output: str | None) -> None:
     from pkubectl.cli.resources import lookup_kind
-    from pkubectl.printers.output import Printer, PrinterError
 
     mode = common.parse_dry_run(dry_run)
     resources, changes = [], []
@@ -135,10 +133,7 @@ def run_taint(inv, args: list[str], selector: str | None, all_: bool, overwrite:
         raise CliError("setting 'all' parameter with a non empty selector is prohibited")
     if not all_ and not selector and len(resources) < 2:
         raise CliError("at least one resource name must be specified since 'all' parameter is not set")
-    try:
-        printer = Printer.from_flag(output) if output and output != "name" else None
-    except PrinterError as e:
-        raise CliError(str(e)) from None
+    printer = common.object_printer(output)
     if all_ or selector:
         from pkubectl.cli.get import parse_selectors
         ls = parse_selectors(selector, None)[0] if selector else None

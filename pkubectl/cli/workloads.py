@@ -503,12 +503,9 @@ def edit_pod_specs(inv, objs, mode: str, output, verb: str, edit) -> None:
             if spec == before:
                 continue
             written = write(inv, obj, mode)
-            if output and output != "name":  # -o yaml|json|...: the object as written
-                from pkubectl.printers.output import Printer, PrinterError
-                try:
-                    Printer.from_flag(output).print([written or obj], False)
-                except PrinterError as e:
-                    raise CliError(str(e)) from None
+            printer = common.object_printer(output)
+            if printer is not None:  # -o yaml|json|...: the object as written
+                printer.print([written or obj], False)
             else:
                 out(common.result_line(kind, name, verb, mode, output))
             updated.append(name)

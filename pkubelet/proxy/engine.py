@@ -172,7 +172,9 @@ class Proxy:
 
     def settle(self, as_of: float) -> None:
         """The state read at `as_of` is what this proxy already has: decide the held
-        connections that arrived before it."""
+        connections that arrived before it (nothing to do when none is held)."""
+        if not self._held:
+            return
         with self._lock:
             if self._loop is not None:
                 self._on_loop(self._release, as_of)

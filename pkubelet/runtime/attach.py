@@ -21,9 +21,8 @@ import errno
 import os
 import signal
 import threading
-import time
 
-from pkubelet.runtime import process
+from pkubelet.runtime import logs, process
 
 POLL = 0.05  # between reads of a growing log
 
@@ -46,19 +45,8 @@ def stream_output(record: process.RunRecord, offset: int, out, err, poll: float 
     """Copy log entries from `offset` to `out` (stdout entries) and `err` (stderr entries),
     binary file objects, until the container has exited and everything it wrote is shown."""
     targets = {b"stdout": out, b"stderr": err}
-    buffered = b""
-    while True:
-        running = isinstance(process.status(record), process.Running)
-        try:
-            with open(record.log_path, "rb") as f:
-                f.seek(offset)
-                chunk = f.read()
-        except FileNotFoundError:
-            chunk = b""
-        offset += len(chunk)
-        buffered += chunk
-        cut = buffered.rfind(b"\n") + 1
-        entries, buffered = buffered[:cut].splitlines(), buffered[cut:]
+    running = lambda: isinstance(process.status(record), process.Running)  # noqa: E731
+    for entries in logs.follow_raw(record.log_path, running, offset, poll):
         touched = set()
         for entry in entries:
             parts = entry.split(b" ", 3)
@@ -71,9 +59,6 @@ def stream_output(record: process.RunRecord, offset: int, out, err, poll: float 
         for dest in (out, err):
             if id(dest) in touched:
                 dest.flush()
-        if not running:
-            return
-        time.sleep(poll)
 
 
 def open_stdin(record: process.RunRecord, once: bool) -> int:

@@ -161,19 +161,9 @@ def follow(log_path: str, is_running: Callable[[], bool], tail: int | None = Non
         yield line
     if budget is not None and budget <= 0:
         return
-    pos, pending, buffered = offset[0] if offset else 0, {}, b""
-    while True:
-        running = is_running()
-        try:
-            with open(log_path, "rb") as f:
-                f.seek(pos)
-                chunk = f.read()
-        except FileNotFoundError:
-            chunk = b""
-        pos += len(chunk)
-        buffered += chunk
-        cut = buffered.rfind(b"\n") + 1
-        raw, buffered = buffered[:cut].decode(errors="replace").splitlines(), buffered[cut:]
+    pending: dict = {}
+    for batch in follow_raw(log_path, is_running, offset[0] if offset else 0, poll_interval):
+        raw = b"\n".join(batch).decode(errors="replace").splitlines()
         for entry in map(_parse, raw):
             if entry is None:
                 continue
@@ -192,6 +182,26 @@ def follow(log_path: str, is_running: Callable[[], bool], tail: int | None = Non
                     return
                 budget -= len(encoded)
             yield line
+
+
+def follow_raw(log_path: str, is_running: Callable[[], bool], pos: int,
+               poll_interval: float = FOLLOW_POLL) -> Iterator[list]:
+    """The log's complete entries (raw bytes, no newline) from byte `pos`, one batch per
+    poll, until is_running() is False and what the container wrote last has been read."""
+    buffered = b""
+    while True:
+        running = is_running()
+        try:
+            with open(log_path, "rb") as f:
+                f.seek(pos)
+                chunk = f.read()
+        except FileNotFoundError:
+            chunk = b""
+        pos += len(chunk)
+        buffered += chunk
+        cut = buffered.rfind(b"\n") + 1
+        batch, buffered = buffered[:cut].splitlines(), buffered[cut:]
+        yield batch
         if not running:
             return
         time.sleep(poll_interval)

@@ -39,13 +39,14 @@ def _dial_error(err: OSError, host: str, port: int, timed_out: bool) -> str:
     return "dial tcp %s:%d: connect: %s" % (host, port, reason)
 
 
-def http_get(spec: dict, pod_ip: str, timeout: float, _env=None, _cwd=None) -> tuple:
+def _http_target(spec: dict, pod_ip: str, timeout: float | None):
+    """(connection, host, port, path, headers, url) for an httpGet handler, or (None, problem)
+    when its port is unusable; shared by probes and lifecycle hooks."""
     import http.client
-    import socket
 
     port, problem = _port(spec)
     if problem:
-        return False, problem
+        return None, problem
     host = spec.get("host") or pod_ip
     scheme = str(spec.get("scheme") or "HTTP").upper()
     path = spec.get("path") or "/"
@@ -62,6 +63,17 @@ def http_get(spec: dict, pod_ip: str, timeout: float, _env=None, _cwd=None) -> t
         conn = http.client.HTTPSConnection(host, port, timeout=timeout, context=context)
     else:
         conn = http.client.HTTPConnection(host, port, timeout=timeout)
+    return conn, (host, port, path, headers, url)
+
+
+def http_get(spec: dict, pod_ip: str, timeout: float, _env=None, _cwd=None) -> tuple:
+    import http.client
+    import socket
+
+    conn, target = _http_target(spec, pod_ip, timeout)
+    if conn is None:
+        return False, target
+    host, port, path, headers, url = target
     connected = False
     try:
         conn.connect()
@@ -151,24 +163,10 @@ def hook_http_get(spec: dict, pod_ip: str) -> tuple:
     has none either (a preStop is cut by the grace period, a postStart holds its container)."""
     import http.client
 
-    port, problem = _port(spec)
-    if problem:
-        return False, problem
-    host = spec.get("host") or pod_ip
-    scheme = str(spec.get("scheme") or "HTTP").upper()
-    path = spec.get("path") or "/"
-    if not path.startswith("/"):
-        path = "/" + path
-    url = "%s://%s:%d%s" % (scheme.lower(), host, port, path)
-    headers = {"User-Agent": USER_AGENT, "Accept": "*/*"}
-    for h in spec.get("httpHeaders") or ():
-        headers[h.get("name", "")] = h.get("value", "")
-    if scheme == "HTTPS":
-        import ssl
-
-        conn = http.client.HTTPSConnection(host, port, context=ssl._create_unverified_context())
-    else:
-        conn = http.client.HTTPConnection(host, port)
+    conn, target = _http_target(spec, pod_ip, None)
+    if conn is None:
+        return False, target
+    host, port, path, headers, url = target
     try:
         conn.request("GET", path, headers=headers)
         conn.getresponse().read(BODY_LIMIT)

@@ -5,11 +5,11 @@ from the highest ordinal. Per-invocation mode: `rollout status` converges as it 
 the second node is its own `pkubelet node` process."""
 from __future__ import annotations
 
-import json
 
 import pytest
 import yaml
 from conftest import executable
+from conftest import get_json as get
 
 pytestmark = pytest.mark.e2e
 
@@ -22,9 +22,6 @@ def kube(cluster):
     finally:
         cluster.kubelet("stop", "--stop-pods", timeout=60)
 
-
-def get(c, *args) -> dict:
-    return json.loads(c.ok("get", *args, "-o", "json"))
 
 
 DS = {"apiVersion": "apps/v1", "kind": "DaemonSet", "metadata": {"name": "agent"}, "spec": {

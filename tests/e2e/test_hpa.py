@@ -3,11 +3,11 @@ Deployment up; when the load stops it scales back down after the (shortened) dow
 stabilisation window. Runs with the daemon, whose controller loop samples the processes."""
 from __future__ import annotations
 
-import json
 import os
 
 import pytest
 import yaml
+from conftest import get_json as get
 
 pytestmark = pytest.mark.e2e
 
@@ -40,9 +40,6 @@ def hpa_cluster(cluster):
     finally:
         cluster.kubelet("stop", "--stop-pods", timeout=60)
 
-
-def get(c, *args) -> dict:
-    return json.loads(c.ok("get", *args, "-o", "json"))
 
 
 def replicas(c) -> int:

@@ -2,10 +2,10 @@
 daemon): `wait` converges while it polls, as a script would drive the cluster."""
 from __future__ import annotations
 
-import json
 
 import pytest
 import yaml
+from conftest import get_json as get
 
 pytestmark = pytest.mark.e2e
 
@@ -16,9 +16,6 @@ def job(name: str, command: str, **spec) -> str:
                               "containers": [{"name": "c", "image": "busybox", "command": ["sh", "-c", command]}]}},
         **spec}})
 
-
-def get(c, *args) -> dict:
-    return json.loads(c.ok("get", *args, "-o", "json"))
 
 
 def test_job_completions_with_parallelism(cluster):

@@ -4,12 +4,12 @@ are evicted after the configured toleration and the Deployment recreates them on
 default node. Restarting the agent brings the node back and removes the taints."""
 from __future__ import annotations
 
-import json
 import signal
 
 import pytest
 import yaml
 from conftest import executable
+from conftest import get_json as get
 
 pytestmark = pytest.mark.e2e
 
@@ -26,9 +26,6 @@ def two_nodes(cluster):
     finally:
         cluster.kubelet("stop", "--stop-pods", timeout=60)
 
-
-def get(c, *args) -> dict:
-    return json.loads(c.ok("get", *args, "-o", "json"))
 
 
 def ready(c, node: str) -> str:

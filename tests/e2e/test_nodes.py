@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import re
 
-import json
 import os
 
 import pytest
 import yaml
 from conftest import executable
+from conftest import get_json as get
 
 pytestmark = pytest.mark.e2e
 
@@ -24,9 +24,6 @@ def kube(cluster):
 
         process.kill_all_in(os.path.join(cluster.home, "pods"))
 
-
-def get(c, *args) -> dict:
-    return json.loads(c.ok("get", *args, "-o", "json"))
 
 
 def pod(name: str, node: str) -> dict:

@@ -5,30 +5,15 @@ plain output when stdout is not a terminal, `-o name` fed to xargs."""
 from __future__ import annotations
 
 import os
-import random
-import socket
 import subprocess
 
 import pytest
 
-from tests.conftest import BIN_DIR, kill_processes_of
+from tests.conftest import BIN_DIR, free_node_port, kill_processes_of
 
 pytestmark = pytest.mark.e2e
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SCRIPTS = os.path.join(ROOT, "examples", "scripts")
-
-
-def free_node_port() -> int:
-    """A NodePort nobody listens on (tests run in parallel with other clusters)."""
-    for _ in range(200):
-        port = random.randint(30200, 32700)
-        with socket.socket() as s:
-            try:
-                s.bind(("127.0.0.1", port))
-                return port
-            except OSError:
-                continue
-    raise AssertionError("no free port in the NodePort range")
 
 
 def script_env(cluster, **extra) -> dict:

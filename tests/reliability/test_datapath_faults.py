@@ -18,25 +18,9 @@ import threading
 import time
 
 import yaml
-from conftest import executable
+from conftest import executable, free_node_port
 
 from .probes import daemon_pid, pods, start_daemon
-
-
-
-def free_node_port() -> int:
-    """A NodePort nothing on this machine listens on now (other clusters share loopback)."""
-    import random
-
-    for port in random.Random(os.getpid()).sample(range(30000, 32768), 200):
-        with socket.socket() as s:
-            try:
-                s.bind(("127.0.0.1", port))
-                return port
-            except OSError:
-                continue
-    raise RuntimeError("no free NodePort")
-
 
 NODE_PORT = free_node_port()
 
